@@ -1,0 +1,1077 @@
+#include "model/execution.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <exception>
+#include <sstream>
+#include <stdexcept>
+#include <system_error>
+#include <typeinfo>
+
+namespace weft::model::detail {
+
+namespace {
+
+using weft::detail::object_slot;
+using weft::detail::op_desc;
+using weft::detail::op_kind;
+
+constinit thread_local execution* tls_execution = nullptr;
+std::atomic<std::uint32_t> next_epoch{1};
+
+// A spinning thread in drain mode is stopped after this many operations.
+constexpr std::uint32_t max_drain_ops = 100000;
+// Short traces show this many of the last steps.
+constexpr std::size_t short_trace_steps = 40;
+// Pending-operation keys of threads that have not started: unique, so independent.
+constexpr std::uint32_t start_key_base = 0x80000000u;
+
+bool is_acquire(std::memory_order mo) {
+  return mo == std::memory_order_acquire || mo == std::memory_order_acq_rel ||
+         mo == std::memory_order_seq_cst || mo == std::memory_order_consume;
+}
+bool is_release(std::memory_order mo) {
+  return mo == std::memory_order_release || mo == std::memory_order_acq_rel ||
+         mo == std::memory_order_seq_cst;
+}
+
+const char* op_name(op_kind k) {
+  switch (k) {
+    case op_kind::atomic_load: return "atomic.load";
+    case op_kind::atomic_store: return "atomic.store";
+    case op_kind::atomic_rmw: return "atomic.rmw";
+    case op_kind::atomic_cas: return "atomic.cas";
+    case op_kind::atomic_notify: return "atomic.notify";
+    case op_kind::var_read: return "var.read";
+    case op_kind::var_write: return "var.write";
+    case op_kind::fence: return "fence";
+  }
+  return "?";
+}
+
+std::string exception_text(std::exception_ptr e) {
+  try {
+    std::rethrow_exception(std::move(e));
+  } catch (const std::exception& ex) {
+    return std::string(typeid(ex).name()) + ": " + ex.what();
+  } catch (...) {
+    return "an exception that is not a std::exception";
+  }
+}
+
+}  // namespace
+
+execution::execution(stack_pool& stacks, const execution_limits& limits)
+    : stacks_(stacks), limits_(limits) {}
+
+execution::~execution() = default;
+
+execution* execution::current() noexcept { return tls_execution; }
+
+void execution::set_name(const void* object, std::string name) { names_[object] = std::move(name); }
+
+// ---------------------------------------------------------------------------------------
+// Running an execution
+
+execution_result execution::run(const std::function<void()>& body, strategy& strat) {
+  epoch_ = next_epoch.fetch_add(1, std::memory_order_relaxed);
+  if (epoch_ == 0) epoch_ = next_epoch.fetch_add(1, std::memory_order_relaxed);
+  strategy_ = &strat;
+  threads_.clear();
+  object_count_ = 0;
+  names_.clear();
+  trace_.clear();
+  steps_ = 0;
+  write_epoch_ = 0;
+  now_ = 0;
+  spurious_used_ = 0;
+  aborting_ = false;
+  pruned_ = false;
+  failure_ = failure::none;
+  failure_message_.clear();
+  sched_ = recorded_schedule{};
+
+  auto main = std::make_unique<thread_rec>();
+  main->id = 0;
+  main->main_body = &body;
+  main->stk = stacks_.acquire();
+  main->has_stack = true;
+  main->clock.set(0, 1);
+  main->pending = op_key{start_key_base, true};
+  main->fib.prepare(main->stk, &execution::fiber_main, main.get());
+  threads_.push_back(std::move(main));
+  live_threads_ = 1;
+  strategy_->thread_created(0);
+  current_ = 0;
+
+  {
+    weft::detail::runtime_scope scope(this);
+    execution* saved = tls_execution;
+    tls_execution = this;
+    threads_[0]->fib.switch_from(os_fiber_);
+    tls_execution = saved;
+  }
+
+  for (auto& t : threads_) {
+    if (t->has_stack) stacks_.release(t->stk);
+    t->has_stack = false;
+  }
+  strategy_->end_execution(steps_);
+
+  execution_result result;
+  result.kind = failure_;
+  result.message = failure_message_;
+  result.steps = steps_;
+  result.pruned = pruned_;
+  sched_.steps = steps_;
+  result.sched = sched_;
+  if (failure_ != failure::none) result.trace = format_trace();
+  return result;
+}
+
+void execution::fiber_main(fiber* /*self*/, void* arg) {
+  auto* t = static_cast<thread_rec*>(arg);
+  t->started = true;
+  execution* ex = tls_execution;
+  ex->run_thread(*t);
+}
+
+void execution::run_thread(thread_rec& t) {
+  try {
+    if (t.main_body != nullptr) {
+      (*t.main_body)();
+    } else {
+      t.body->run();
+      t.body.reset();  // captured state dies on this thread, as with std::thread
+    }
+  } catch (const execution_aborted&) {
+  } catch (...) {
+    if (!aborting_) {
+      abandon(failure::uncaught_exception,
+              thread_name(t.id) + " ended with an uncaught exception: " +
+                  exception_text(std::current_exception()),
+              false);
+    }
+  }
+  try {
+    t.body.reset();
+  } catch (...) {  // a destructor throwing while the execution is abandoned
+  }
+  finish_thread(t);
+}
+
+void execution::finish_thread(thread_rec& t) {
+  t.state = run_state::finished;
+  --live_threads_;
+  if (!aborting_) {
+    wrote_shared_state();
+    record("thread.exit", trace_event::no_object, t.pending_loc);
+    if (t.id == 0) {
+      // The body returned: every thread it started must have been joined or detached.
+      for (const auto& other : threads_) {
+        if (other->id != 0 && other->state != run_state::finished && !other->detached &&
+            !other->joined) {
+          abandon(failure::leaked_thread,
+                  thread_name(other->id) + " (started at " + short_location(other->spawn_loc) +
+                      ") was neither joined nor detached when the test body returned",
+                  false);
+          break;
+        }
+      }
+    }
+  }
+  std::uint32_t next = 0;
+  if (aborting_) {
+    next = next_to_drain(threads_.size());
+  } else {
+    next = pick_next();
+  }
+  if (next == no_thread) os_fiber_.exit_from(t.fib);
+  current_ = next;
+  threads_[next]->fib.exit_from(t.fib);
+}
+
+// ---------------------------------------------------------------------------------------
+// Scheduling
+
+bool execution::is_enabled(const thread_rec& t) const {
+  switch (t.state) {
+    case run_state::runnable: return true;
+    case run_state::finished: return false;
+    case run_state::waiting: break;
+  }
+  const auto free = [&](std::uint32_t m) { return objects_[m].owner < 0; };
+  switch (t.waiting) {
+    case wait_kind::none: return true;
+    case wait_kind::mutex: return free(t.wait_object);
+    case wait_kind::shared_excl:
+      return free(t.wait_object) && objects_[t.wait_object].readers == 0;
+    case wait_kind::shared_shared: return free(t.wait_object);
+    case wait_kind::cv: return (t.notified || t.timed_out) && free(t.cv_mutex);
+    case wait_kind::join: return threads_[t.wait_object]->state == run_state::finished;
+    case wait_kind::sleep: return t.timed_out;
+  }
+  return false;
+}
+
+bool execution::advance_time() {
+  bool found = false;
+  std::int64_t earliest = 0;
+  for (const auto& t : threads_) {
+    if (t->state == run_state::waiting && t->has_deadline && !t->timed_out && !t->notified) {
+      if (!found || t->deadline < earliest) earliest = t->deadline;
+      found = true;
+    }
+  }
+  if (!found) return false;
+  now_ = std::max(now_, earliest);
+  for (auto& t : threads_) {
+    if (t->state == run_state::waiting && t->has_deadline && !t->notified && t->deadline <= now_) {
+      t->timed_out = true;
+    }
+  }
+  return true;
+}
+
+std::uint32_t execution::pick_next() {
+  for (;;) {
+    candidates_.clear();
+    candidate_ops_.clear();
+    bool any_deprioritised = false;
+    for (const auto& t : threads_) {
+      if (!is_enabled(*t)) continue;
+      if (is_deprioritised(*t)) {
+        any_deprioritised = true;
+        continue;
+      }
+      candidates_.push_back(t->id);
+      candidate_ops_.push_back(t->pending);
+    }
+    if (candidates_.empty()) {
+      // Spinners wait for something to change; a pending deadline is that change.
+      if (advance_time()) continue;
+      if (any_deprioritised) {
+        for (const auto& t : threads_) {
+          if (is_enabled(*t)) {
+            candidates_.push_back(t->id);
+            candidate_ops_.push_back(t->pending);
+          }
+        }
+      }
+    }
+    if (candidates_.empty()) {
+      if (live_threads_ == 0) return no_thread;
+      abandon(failure::deadlock, deadlock_message(), false);
+      return no_thread;
+    }
+    std::uint32_t chosen = candidates_[0];
+    if (candidates_.size() > 1) {
+      const bool current_runs = std::find(candidates_.begin(), candidates_.end(), current_) !=
+                                candidates_.end();
+      const thread_choice choice{candidates_, candidate_ops_,
+                                 current_runs ? static_cast<int>(current_) : -1, steps_};
+      std::size_t index = 0;
+      try {
+        index = strategy_->pick_thread(choice);
+      } catch (const prune_execution&) {
+        pruned_ = true;
+        abandon(failure::none, "", false);
+        return no_thread;
+      } catch (const replay_diverged& e) {
+        abandon(failure::nondeterminism, nondeterminism_message(e.what), false);
+        return no_thread;
+      }
+      chosen = candidates_[index];
+      sched_.decisions.push_back(chosen);
+    }
+    sched_.hash = sched_.hash * 16777619u ^ (chosen + 1);
+    return chosen;
+  }
+}
+
+void execution::schedule(const char* what, op_key key, source_loc loc) {
+  if (aborting_) return;
+  thread_rec& t = cur();
+  t.pending = key;
+  t.pending_what = what;
+  t.pending_loc = loc;
+  if (++steps_ > limits_.max_steps) {
+    abandon(failure::livelock, livelock_message(), false);
+    return;
+  }
+  const std::uint32_t next = pick_next();
+  if (aborting_ || next == no_thread) return;
+  switch_to(next);
+}
+
+void execution::switch_to(std::uint32_t next) {
+  if (next == current_) return;
+  thread_rec& from = cur();
+  current_ = next;
+  threads_[next]->fib.switch_from(from.fib);
+}
+
+std::uint32_t execution::next_to_drain(std::size_t below) {
+  for (std::size_t i = std::min(below, threads_.size()); i-- > 0;) {
+    thread_rec& t = *threads_[i];
+    if (t.state == run_state::finished || i == current_) continue;
+    if (!t.started) {
+      // Never ran: nothing to unwind; drop its callable here.
+      t.state = run_state::finished;
+      --live_threads_;
+      try {
+        t.body.reset();
+      } catch (...) {
+      }
+      continue;
+    }
+    return static_cast<std::uint32_t>(i);
+  }
+  return no_thread;
+}
+
+void execution::abandon(failure kind, std::string message, bool may_throw) {
+  if (!aborting_) {
+    if (kind != failure::none) {
+      failure_ = kind;
+      failure_message_ = std::move(message);
+      failure_thread_ = current_;
+    }
+    aborting_ = true;
+    // Children usually borrow their parents' state, so unwind the youngest first: switch
+    // to every later-started unfinished thread; each, when done, passes on to the next
+    // youngest, and we are resumed when our turn comes.
+    const std::uint32_t self = current_;
+    std::uint32_t next = 0;
+    while ((next = next_to_drain(threads_.size())) != no_thread && next > self) {
+      switch_to(next);
+    }
+  }
+  if (may_throw && std::uncaught_exceptions() == 0) throw execution_aborted{};
+}
+
+bool execution::drain_blocking() {
+  // A blocking operation in an abandoned execution: unwind unless already unwinding.
+  if (std::uncaught_exceptions() == 0) throw execution_aborted{};
+  return true;
+}
+
+void execution::drain_step() {
+  thread_rec& t = cur();
+  if (++t.drain_ops > max_drain_ops && std::uncaught_exceptions() == 0) {
+    t.drain_ops = 0;
+    throw execution_aborted{};
+  }
+}
+
+// Operations reached through std:: wrappers (lock_guard, unique_lock) or facade operators
+// carry a location inside a header; the trace shows the caller's last location in user
+// code instead, marked approximate.
+bool execution::is_user_file(const char* file) {
+  if (file == last_file_checked_) return last_file_is_user_;
+  const std::string_view f(file);
+  last_file_checked_ = file;
+  last_file_is_user_ = !f.empty() && f.find("/include/c++/") == std::string_view::npos &&
+                       f.find("/weft/sync/") == std::string_view::npos;
+  return last_file_is_user_;
+}
+
+source_loc execution::user_location(thread_rec& t, source_loc loc, bool& approximate) {
+  approximate = false;
+  if (loc.file != nullptr && is_user_file(loc.file)) {
+    t.last_user_loc = loc;
+    return loc;
+  }
+  approximate = t.last_user_loc.line != 0;
+  return approximate ? t.last_user_loc : loc;
+}
+
+void execution::record(const char* what, std::uint32_t object, source_loc loc, bool has_value,
+                       std::uint64_t value) {
+  bool approximate = false;
+  const source_loc where = user_location(cur(), loc, approximate);
+  trace_.push_back(trace_event{steps_, current_, what, object, value, has_value, approximate, where});
+}
+
+std::size_t execution::decide(std::size_t n, value_kind kind) {
+  if (n <= 1 || aborting_) return 0;
+  std::size_t v = 0;
+  try {
+    v = strategy_->pick_value(n, kind);
+  } catch (const prune_execution&) {
+    pruned_ = true;
+    abandon(failure::none, "", false);
+    return 0;
+  } catch (const replay_diverged& e) {
+    abandon(failure::nondeterminism, nondeterminism_message(e.what), false);
+    return 0;
+  }
+  sched_.decisions.push_back(static_cast<std::uint32_t>(v));
+  return v;
+}
+
+// ---------------------------------------------------------------------------------------
+// Objects
+
+std::uint32_t execution::resolve(object_slot& slot, const void* address, obj_kind kind) {
+  if (slot.epoch == epoch_) return slot.index;
+  const auto index = static_cast<std::uint32_t>(object_count_++);
+  if (index >= objects_.size()) objects_.emplace_back();
+  object_rec& o = objects_[index];
+  o.kind = kind;
+  o.address = address;
+  o.version = 0;
+  o.owner = -1;
+  o.readers = 0;
+  o.clock.clear();
+  o.has_write = false;
+  o.reads.clear();
+  slot.epoch = epoch_;
+  slot.index = index;
+  return index;
+}
+
+void execution::check_race(object_rec& o, std::uint32_t index, bool write, source_loc loc) {
+  thread_rec& t = cur();
+  bool approximate = false;
+  const source_loc mine_loc = user_location(t, loc, approximate);
+  auto unordered = [&](const access& a) {
+    return a.thread != t.id && a.clock > t.clock.get(a.thread);
+  };
+  const access* other = nullptr;
+  bool other_wrote = false;
+  if (o.has_write && unordered(o.last_write)) {
+    other = &o.last_write;
+    other_wrote = true;
+  } else if (write) {
+    for (const access& r : o.reads) {
+      if (unordered(r)) {
+        other = &r;
+        break;
+      }
+    }
+  }
+  if (other != nullptr) {
+    std::ostringstream msg;
+    msg << "data race on " << describe_object(index) << ": " << thread_name(other->thread)
+        << (other_wrote ? " writes" : " reads") << " it at " << short_location(other->loc)
+        << " (step " << other->step << ") and " << thread_name(t.id)
+        << (write ? " writes" : " reads") << " it at " << short_location(mine_loc) << " (step "
+        << steps_ << "), with no happens-before between them";
+    abandon(failure::data_race, msg.str(), false);
+    return;
+  }
+  const access mine{t.id, t.clock.get(t.id), steps_, mine_loc};
+  if (write) {
+    o.last_write = mine;
+    o.has_write = true;
+    o.reads.clear();
+  } else {
+    for (access& r : o.reads) {
+      if (r.thread == t.id) {
+        r = mine;
+        return;
+      }
+    }
+    o.reads.push_back(mine);
+  }
+}
+
+void execution::acquire_mutex(thread_rec& t, object_rec& m) {
+  m.owner = static_cast<int>(t.id);
+  t.clock.join(m.clock);
+}
+
+void execution::release_to(object_rec& m, thread_rec& t) {
+  m.owner = -1;
+  m.clock = t.clock;
+  t.clock.tick(t.id);
+  wrote_shared_state();
+}
+
+// ---------------------------------------------------------------------------------------
+// Atomics, vars, fences
+
+void execution::before(const op_desc& op) {
+  if (aborting_) {
+    drain_step();
+    return;
+  }
+  op_key key;
+  if (op.slot != nullptr) {
+    const bool is_var = op.kind == op_kind::var_read || op.kind == op_kind::var_write;
+    key.object = resolve(*op.slot, op.object, is_var ? obj_kind::var : obj_kind::atomic);
+    key.read_only = op.kind == op_kind::atomic_load || op.kind == op_kind::var_read;
+  }
+  schedule(op_name(op.kind), key, op.loc);
+}
+
+void execution::after(const op_desc& op, bool wrote, std::uint64_t value) {
+  if (aborting_) return;
+  thread_rec& t = cur();
+  if (op.kind == op_kind::fence) {
+    if (is_acquire(op.order)) t.clock.join(t.pending_acquire);
+    if (is_release(op.order)) {
+      t.fence_release = t.clock;
+      t.clock.tick(t.id);
+    }
+    record("fence", trace_event::no_object, op.loc);
+    return;
+  }
+  const std::uint32_t index = op.slot->index;
+  object_rec& o = objects_[index];
+  switch (op.kind) {
+    case op_kind::var_read:
+    case op_kind::var_write: {
+      const bool write = op.kind == op_kind::var_write;
+      record(op_name(op.kind), index, op.loc);
+      check_race(o, index, write, op.loc);
+      if (write) {
+        ++o.version;
+        wrote_shared_state();
+      }
+      return;
+    }
+    case op_kind::atomic_notify:
+      record(op_name(op.kind), index, op.loc);
+      return;
+    default:
+      break;
+  }
+  // An atomic access. Loads (and failed compare-exchanges) read the release-sequence
+  // clock; writes start (store) or extend (read-modify-write) it.
+  const bool writes = op.kind == op_kind::atomic_store || op.kind == op_kind::atomic_rmw ||
+                      (op.kind == op_kind::atomic_cas && wrote);
+  const std::memory_order read_order =
+      op.kind == op_kind::atomic_cas && !wrote ? op.failure_order : op.order;
+  if (op.kind != op_kind::atomic_store) {
+    if (is_acquire(read_order)) {
+      t.clock.join(o.clock);
+    } else {
+      t.pending_acquire.join(o.clock);
+    }
+  }
+  if (writes) {
+    ++o.version;
+    wrote_shared_state();
+    if (op.kind == op_kind::atomic_store) {
+      // A store starts a new release sequence; a relaxed one carries only what a
+      // preceding release fence published.
+      o.clock = is_release(op.order) ? t.clock : t.fence_release;
+    } else {
+      o.clock.join(is_release(op.order) ? t.clock : t.fence_release);
+    }
+    if (is_release(op.order)) t.clock.tick(t.id);
+    t.last_load_object = trace_event::no_object;
+  } else {
+    // Spin detection: the same load, from the same line, of a value nobody has written
+    // since this thread last read it, is an iteration of a wait loop.
+    if (t.last_load_object == index && t.last_load_version == o.version &&
+        t.last_load_loc.line == op.loc.line && t.last_load_loc.file == op.loc.file) {
+      t.spin_epoch = write_epoch_ + 1;
+    }
+    t.last_load_object = index;
+    t.last_load_version = o.version;
+    t.last_load_loc = op.loc;
+  }
+  const char* what = op.kind == op_kind::atomic_cas ? (wrote ? "atomic.cas" : "atomic.cas-fail")
+                                                    : op_name(op.kind);
+  record(what, index, op.loc, true, value);
+}
+
+// ---------------------------------------------------------------------------------------
+// Mutexes
+
+void execution::mutex_lock(object_slot& m, std::mutex& native, source_loc loc) {
+  thread_rec& t = cur();
+  if (aborting_) {
+    drain_lock(m, &native, false);
+    return;
+  }
+  const std::uint32_t index = resolve(m, &native, obj_kind::mutex);
+  if (objects_[index].owner == static_cast<int>(t.id)) {
+    abandon(failure::deadlock,
+            thread_name(t.id) + " locks " + describe_object(index) + " at " +
+                short_location(loc) + ", which it already holds (weft::mutex is not recursive)",
+            true);
+    return;
+  }
+  t.state = run_state::waiting;
+  t.waiting = wait_kind::mutex;
+  t.wait_object = index;
+  schedule("mutex.lock", op_key{index, false}, loc);
+  t.state = run_state::runnable;
+  t.waiting = wait_kind::none;
+  if (aborting_) {
+    drain_lock(m, &native, false);
+    return;
+  }
+  acquire_mutex(t, objects_[index]);
+  record("mutex.lock", index, loc);
+}
+
+void execution::drain_lock(object_slot& m, const void* address, bool shared) {
+  thread_rec& t = cur();
+  const std::uint32_t index = resolve(m, address, obj_kind::mutex);
+  object_rec& o = objects_[index];
+  if (o.owner < 0 && (shared || o.readers == 0)) {
+    if (shared) {
+      ++o.readers;
+    } else {
+      o.owner = static_cast<int>(t.id);
+    }
+    return;
+  }
+  drain_blocking();
+}
+
+bool execution::mutex_try_lock(object_slot& m, std::mutex& native, source_loc loc) {
+  thread_rec& t = cur();
+  const std::uint32_t index = resolve(m, &native, obj_kind::mutex);
+  if (!aborting_) schedule("mutex.try_lock", op_key{index, false}, loc);
+  object_rec& o = objects_[index];
+  const bool ok = o.owner < 0;
+  if (ok) {
+    if (aborting_) {
+      o.owner = static_cast<int>(t.id);
+    } else {
+      acquire_mutex(t, o);
+    }
+  }
+  if (!aborting_) record("mutex.try_lock", index, loc, true, ok ? 1 : 0);
+  return ok;
+}
+
+void execution::mutex_unlock(object_slot& m, std::mutex& native, source_loc loc) {
+  thread_rec& t = cur();
+  const std::uint32_t index = resolve(m, &native, obj_kind::mutex);
+  object_rec& o = objects_[index];
+  if (o.owner != static_cast<int>(t.id)) {
+    if (!aborting_) {
+      abandon(failure::assertion,
+              thread_name(t.id) + " unlocks " + describe_object(index) + " at " +
+                  short_location(loc) + " without holding it",
+              false);
+    }
+    return;
+  }
+  if (aborting_) {
+    o.owner = -1;
+    return;
+  }
+  release_to(o, t);
+  record("mutex.unlock", index, loc);
+}
+
+void execution::shared_mutex_lock(object_slot& m, std::shared_mutex& native, bool shared,
+                                  source_loc loc) {
+  thread_rec& t = cur();
+  if (aborting_) {
+    drain_lock(m, &native, shared);
+    return;
+  }
+  const std::uint32_t index = resolve(m, &native, obj_kind::shared_mutex);
+  if (objects_[index].owner == static_cast<int>(t.id)) {
+    abandon(failure::deadlock,
+            thread_name(t.id) + " locks " + describe_object(index) + " at " +
+                short_location(loc) + ", which it already holds exclusively",
+            true);
+    return;
+  }
+  t.state = run_state::waiting;
+  t.waiting = shared ? wait_kind::shared_shared : wait_kind::shared_excl;
+  t.wait_object = index;
+  schedule(shared ? "shared_mutex.lock_shared" : "shared_mutex.lock", op_key{index, false}, loc);
+  t.state = run_state::runnable;
+  t.waiting = wait_kind::none;
+  if (aborting_) {
+    drain_lock(m, &native, shared);
+    return;
+  }
+  object_rec& o = objects_[index];
+  if (shared) {
+    ++o.readers;
+    t.clock.join(o.clock);
+  } else {
+    acquire_mutex(t, o);
+  }
+  record(shared ? "shared_mutex.lock_shared" : "shared_mutex.lock", index, loc);
+}
+
+bool execution::shared_mutex_try_lock(object_slot& m, std::shared_mutex& native, bool shared,
+                                      source_loc loc) {
+  thread_rec& t = cur();
+  const std::uint32_t index = resolve(m, &native, obj_kind::shared_mutex);
+  if (!aborting_) schedule("shared_mutex.try_lock", op_key{index, false}, loc);
+  object_rec& o = objects_[index];
+  const bool ok = o.owner < 0 && (shared || o.readers == 0);
+  if (ok) {
+    if (shared) {
+      ++o.readers;
+      t.clock.join(o.clock);
+    } else {
+      acquire_mutex(t, o);
+    }
+  }
+  if (!aborting_) record("shared_mutex.try_lock", index, loc, true, ok ? 1 : 0);
+  return ok;
+}
+
+void execution::shared_mutex_unlock(object_slot& m, std::shared_mutex& native, bool shared,
+                                    source_loc loc) {
+  thread_rec& t = cur();
+  const std::uint32_t index = resolve(m, &native, obj_kind::shared_mutex);
+  object_rec& o = objects_[index];
+  const bool holds = shared ? o.readers > 0 : o.owner == static_cast<int>(t.id);
+  if (!holds) {
+    if (!aborting_) {
+      abandon(failure::assertion,
+              thread_name(t.id) + " unlocks " + describe_object(index) + " at " +
+                  short_location(loc) + " without holding it",
+              false);
+    }
+    return;
+  }
+  if (shared) {
+    --o.readers;
+    if (!aborting_) {
+      // Readers publish to the next writer; joining keeps every reader's history.
+      o.clock.join(t.clock);
+      t.clock.tick(t.id);
+      wrote_shared_state();
+    }
+  } else if (aborting_) {
+    o.owner = -1;
+  } else {
+    release_to(o, t);
+  }
+  if (!aborting_) record(shared ? "shared_mutex.unlock_shared" : "shared_mutex.unlock", index, loc);
+}
+
+// ---------------------------------------------------------------------------------------
+// Condition variables
+
+std::cv_status execution::cv_wait(object_slot& cv, std::condition_variable& native,
+                                  object_slot& m, std::mutex& native_m,
+                                  const weft::detail::time_point* deadline, source_loc loc) {
+  thread_rec& t = cur();
+  const std::uint32_t mi = resolve(m, &native_m, obj_kind::mutex);
+  if (aborting_) {
+    if (objects_[mi].owner == static_cast<int>(t.id)) objects_[mi].owner = -1;
+    drain_blocking();
+    return std::cv_status::no_timeout;
+  }
+  const std::uint32_t ci = resolve(cv, &native, obj_kind::condvar);
+  if (objects_[mi].owner != static_cast<int>(t.id)) {
+    abandon(failure::assertion,
+            thread_name(t.id) + " waits on " + describe_object(ci) + " at " + short_location(loc) +
+                " without holding " + describe_object(mi),
+            true);
+    return std::cv_status::no_timeout;
+  }
+  schedule("cv.wait", op_key{ci, false}, loc);
+  if (aborting_) {
+    drain_blocking();
+    return std::cv_status::no_timeout;
+  }
+  release_to(objects_[mi], t);
+  bool spurious = false;
+  if (limits_.spurious_wakeups && spurious_used_ < limits_.max_spurious) {
+    spurious = decide(2, value_kind::spurious) == 1;
+    if (spurious) ++spurious_used_;
+  }
+  t.state = run_state::waiting;
+  t.waiting = wait_kind::cv;
+  t.wait_object = ci;
+  t.cv_mutex = mi;
+  t.notified = spurious;
+  t.timed_out = false;
+  t.has_deadline = deadline != nullptr;
+  if (deadline != nullptr) {
+    t.deadline = deadline->time_since_epoch().count();
+    if (t.deadline <= now_) t.timed_out = true;
+  }
+  record(spurious ? "cv.wait (spurious wake-up)" : "cv.wait", ci, loc);
+  schedule("cv.wake", op_key{mi, false}, loc);
+  const bool timed_out = !t.notified && t.timed_out;
+  t.state = run_state::runnable;
+  t.waiting = wait_kind::none;
+  t.notified = t.timed_out = t.has_deadline = false;
+  if (aborting_) {
+    if (objects_[mi].owner < 0) {
+      objects_[mi].owner = static_cast<int>(t.id);
+    } else {
+      drain_blocking();
+    }
+    return std::cv_status::no_timeout;
+  }
+  acquire_mutex(t, objects_[mi]);
+  record(timed_out ? "cv.wake (timeout)" : "cv.wake", ci, loc);
+  return timed_out ? std::cv_status::timeout : std::cv_status::no_timeout;
+}
+
+void execution::cv_notify(object_slot& cv, std::condition_variable& native, bool all,
+                          source_loc loc) {
+  if (aborting_) return;
+  const std::uint32_t ci = resolve(cv, &native, obj_kind::condvar);
+  schedule(all ? "cv.notify_all" : "cv.notify_one", op_key{ci, false}, loc);
+  if (aborting_) return;
+  std::vector<thread_rec*> waiters;
+  for (auto& t : threads_) {
+    if (t->state == run_state::waiting && t->waiting == wait_kind::cv && t->wait_object == ci &&
+        !t->notified && !t->timed_out) {
+      waiters.push_back(t.get());
+    }
+  }
+  std::size_t woken = 0;
+  if (all) {
+    for (thread_rec* w : waiters) w->notified = true;
+    woken = waiters.size();
+  } else if (!waiters.empty()) {
+    // Which waiter notify_one wakes is unspecified; every choice is explored.
+    waiters[decide(waiters.size(), value_kind::waiter)]->notified = true;
+    woken = 1;
+  }
+  wrote_shared_state();
+  record(all ? "cv.notify_all" : "cv.notify_one", ci, loc, true, woken);
+}
+
+// ---------------------------------------------------------------------------------------
+// Threads, time, choices
+
+void execution::thread_spawn(weft::detail::thread_state& state,
+                             std::unique_ptr<weft::detail::thread_body> body, source_loc loc) {
+  schedule("thread.spawn", op_key{}, loc);
+  thread_rec& parent = cur();
+  auto rec = std::make_unique<thread_rec>();
+  const auto id = static_cast<std::uint32_t>(threads_.size());
+  rec->id = id;
+  rec->body = std::move(body);
+  rec->clock = parent.clock;
+  rec->clock.set(id, 1);
+  rec->spawn_loc = loc;
+  rec->pending = op_key{start_key_base + id, true};
+  rec->pending_loc = loc;
+  rec->stk = stacks_.acquire();
+  rec->has_stack = true;
+  rec->fib.prepare(rec->stk, &execution::fiber_main, rec.get());
+  parent.clock.tick(parent.id);
+  threads_.push_back(std::move(rec));
+  ++live_threads_;
+  strategy_->thread_created(id);
+  state.id = id;
+  state.epoch = epoch_;
+  if (!aborting_) {
+    wrote_shared_state();
+    record("thread.spawn", trace_event::no_object, loc, true, id);
+  }
+}
+
+void execution::thread_join(weft::detail::thread_state& state, source_loc loc) {
+  thread_rec& t = cur();
+  if (state.epoch != epoch_ || state.id >= threads_.size()) {
+    throw std::logic_error("weft::thread::join: the thread belongs to another model execution");
+  }
+  if (state.id == t.id) {
+    throw std::system_error(std::make_error_code(std::errc::resource_deadlock_would_occur),
+                            "weft::thread::join: a thread cannot join itself");
+  }
+  thread_rec& target = *threads_[state.id];
+  if (!aborting_) {
+    t.state = run_state::waiting;
+    t.waiting = wait_kind::join;
+    t.wait_object = state.id;
+    schedule("thread.join", op_key{}, loc);
+    t.state = run_state::runnable;
+    t.waiting = wait_kind::none;
+  }
+  if (target.state != run_state::finished) {
+    drain_blocking();  // only reachable in an abandoned execution
+    return;
+  }
+  target.joined = true;
+  if (!aborting_) {
+    t.clock.join(target.clock);
+    record("thread.join", trace_event::no_object, loc, true, state.id);
+  }
+}
+
+void execution::thread_detach(weft::detail::thread_state& state, source_loc loc) {
+  if (state.epoch != epoch_ || state.id >= threads_.size()) {
+    throw std::logic_error("weft::thread::detach: the thread belongs to another model execution");
+  }
+  threads_[state.id]->detached = true;
+  if (!aborting_) record("thread.detach", trace_event::no_object, loc, true, state.id);
+}
+
+void execution::thread_abandoned(weft::detail::thread_state& state, source_loc /*loc*/) {
+  if (aborting_ || state.epoch != epoch_ || state.id >= threads_.size()) return;
+  const thread_rec& t = *threads_[state.id];
+  abandon(failure::leaked_thread,
+          thread_name(t.id) + " (started at " + short_location(t.spawn_loc) +
+              ") was destroyed while joinable: neither joined nor detached",
+          false);
+}
+
+std::uint64_t execution::thread_id() { return current_; }
+
+void execution::yield(source_loc loc) {
+  if (aborting_) {
+    drain_step();
+    return;
+  }
+  thread_rec& t = cur();
+  t.spin_epoch = write_epoch_ + 1;
+  schedule("yield", op_key{start_key_base - 1 - t.id, true}, loc);
+  if (!aborting_) record("yield", trace_event::no_object, loc);
+}
+
+void execution::sleep_until(weft::detail::time_point deadline, source_loc loc) {
+  if (aborting_) {
+    drain_blocking();
+    return;
+  }
+  thread_rec& t = cur();
+  const std::int64_t when = deadline.time_since_epoch().count();
+  if (when > now_) {
+    t.state = run_state::waiting;
+    t.waiting = wait_kind::sleep;
+    t.has_deadline = true;
+    t.deadline = when;
+    t.timed_out = false;
+  }
+  schedule("sleep", op_key{start_key_base - 1 - t.id, true}, loc);
+  t.state = run_state::runnable;
+  t.waiting = wait_kind::none;
+  t.has_deadline = t.timed_out = false;
+  if (aborting_) {
+    if (now_ < when) drain_blocking();
+    return;
+  }
+  record("sleep", trace_event::no_object, loc, true, static_cast<std::uint64_t>(now_));
+}
+
+weft::detail::time_point execution::now() {
+  return weft::detail::time_point(std::chrono::nanoseconds(now_));
+}
+
+std::size_t execution::choose(std::size_t n, source_loc loc) {
+  if (aborting_) return 0;
+  const std::size_t v = decide(n, value_kind::choose);
+  record("choose", trace_event::no_object, loc, true, v);
+  return v;
+}
+
+void execution::report_failure(const char* message, source_loc loc, bool fatal) {
+  if (aborting_) {
+    if (fatal) drain_blocking();
+    return;
+  }
+  std::string text = thread_name(current_) + ": ";
+  text += fatal ? "WEFT_ASSERT(" + std::string(message) + ") failed" : std::string(message);
+  if (loc.line != 0) text += " at " + short_location(loc);
+  record(fatal ? "assert failed" : "check failed", trace_event::no_object, loc);
+  abandon(failure::assertion, std::move(text), fatal);
+}
+
+// ---------------------------------------------------------------------------------------
+// Reports
+
+std::string execution::describe_object(std::uint32_t index) const {
+  if (index >= object_count_) return "?";
+  const object_rec& o = objects_[index];
+  static constexpr const char* kinds[] = {"atomic", "var", "mutex", "shared_mutex", "condvar"};
+  std::string out = kinds[static_cast<int>(o.kind)];
+  out += '#' + std::to_string(index);
+  if (auto it = names_.find(o.address); it != names_.end()) out += " '" + it->second + "'";
+  return out;
+}
+
+std::string execution::describe_wait(const thread_rec& t) {
+  std::string out = thread_name(t.id);
+  switch (t.waiting) {
+    case wait_kind::mutex:
+    case wait_kind::shared_excl:
+    case wait_kind::shared_shared: {
+      const object_rec& o = objects_[t.wait_object];
+      out += " waits to lock " + describe_object(t.wait_object);
+      if (o.owner >= 0) {
+        out += ", held by " + thread_name(static_cast<std::uint32_t>(o.owner));
+      } else if (o.readers > 0) {
+        out += ", held shared by " + std::to_string(o.readers) + " reader(s)";
+      }
+      break;
+    }
+    case wait_kind::cv:
+      out += " waits on " + describe_object(t.wait_object) + " (no notify will come)";
+      break;
+    case wait_kind::join:
+      out += " waits to join " + thread_name(t.wait_object);
+      break;
+    case wait_kind::sleep:
+      out += " sleeps";
+      break;
+    case wait_kind::none:
+      out += " is runnable";
+      break;
+  }
+  if (t.pending_loc.line != 0) {
+    bool approximate = false;
+    const source_loc where = user_location(const_cast<thread_rec&>(t), t.pending_loc, approximate);
+    out += (approximate ? ", near " : ", at ") + short_location(where);
+  }
+  return out;
+}
+
+std::string execution::deadlock_message() {
+  std::string out = "deadlock: no thread can run and no timer is pending";
+  for (const auto& t : threads_) {
+    if (t->state == run_state::finished) continue;
+    out += "\n    " + describe_wait(*t);
+  }
+  return out;
+}
+
+std::string execution::livelock_message() const {
+  std::string out = "livelock: the execution exceeded max_steps (" +
+                    std::to_string(limits_.max_steps) + ") scheduling steps";
+  for (const auto& t : threads_) {
+    if (t->state == run_state::finished) continue;
+    out += "\n    " + thread_name(t->id) + " last at " + t->pending_what + ", " +
+           short_location(t->pending_loc);
+  }
+  return out;
+}
+
+std::string execution::nondeterminism_message(const std::string& what) const {
+  return "nondeterministic test: " + what +
+         ". The body must depend only on weft-controlled operations (facade, "
+         "weft::model::choose); a replay token only fits the program that produced it";
+}
+
+std::string execution::format_trace() const {
+  std::vector<trace_row> rows;
+  std::size_t first = 0;
+  if (!limits_.full_trace && trace_.size() > short_trace_steps) {
+    first = trace_.size() - short_trace_steps;
+  }
+  for (std::size_t i = first; i < trace_.size(); ++i) {
+    const trace_event& e = trace_[i];
+    trace_row r;
+    r.step = std::to_string(e.step);
+    r.thread = thread_name(e.thread);
+    r.operation = e.operation;
+    if (e.object != trace_event::no_object) r.object = describe_object(e.object);
+    if (e.has_value) r.value = std::to_string(e.value);
+    r.location = (e.approximate ? "~" : "") + short_location(e.loc);
+    rows.push_back(std::move(r));
+  }
+  std::string out;
+  if (first > 0) {
+    out += "  (" + std::to_string(first) +
+           " earlier events omitted; set options.full_trace or WEFT_TRACE=full)\n";
+  }
+  return out + format_table(rows);
+}
+
+}  // namespace weft::model::detail

@@ -1,0 +1,239 @@
+// execution.hpp — one run of a model test under the controlled scheduler.
+//
+// The execution is the facade's model backend (a weft::detail::runtime). It owns the
+// logical threads (fibers on the calling OS thread), the modelled state of every facade
+// object the test touches, virtual time, the race detector's clocks and the trace.
+//
+// Scheduling: every facade operation stops its thread *before* the operation and asks
+// the strategy who runs next among the runnable threads. A blocking operation (lock,
+// wait, join, sleep) marks its thread as waiting for a condition; the thread is runnable
+// again as soon as the condition holds (mutex free, notified, joined thread finished,
+// deadline reached), and when it is picked the operation completes without another
+// check. So "blocked" is never a state the strategy has to poll.
+//
+// Time: virtual, in nanoseconds from 0. It only moves when no thread can run: then it
+// jumps to the earliest pending deadline (Go's synctest semantics). No runnable thread
+// and no deadline is a deadlock.
+//
+// Spinning: a thread that yields, or re-reads an atomic nobody wrote since its last read,
+// is deprioritised — not picked while another thread can run — until some thread writes
+// shared state. Spin-waits therefore terminate under every strategy.
+//
+// Failure: the first failure is recorded, then the execution is abandoned: every
+// unfinished fiber is resumed in "drain" mode, where operations no longer switch and a
+// blocking operation throws execution_aborted, so stacks unwind and destructors run.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "model/fiber.hpp"
+#include "model/schedule_token.hpp"
+#include "model/strategy.hpp"
+#include "model/trace.hpp"
+#include "model/vector_clock.hpp"
+#include "weft/model.hpp"
+#include "weft/sync/runtime.hpp"
+
+namespace weft::model::detail {
+
+// Unwinds a logical thread of an abandoned execution. Never escapes a fiber.
+struct execution_aborted {};
+
+struct execution_limits {
+  std::size_t max_steps;
+  bool spurious_wakeups;
+  std::size_t max_spurious;  // per execution
+  bool full_trace;
+};
+
+struct execution_result {
+  failure kind = failure::none;
+  std::string message;
+  std::string trace;
+  recorded_schedule sched;
+  std::uint64_t steps = 0;
+  bool pruned = false;
+};
+
+class execution final : public weft::detail::runtime {
+ public:
+  execution(stack_pool& stacks, const execution_limits& limits);
+  ~execution() override;
+
+  // Runs `body` once as logical thread 0 under `strat`; returns when every logical
+  // thread has finished or been unwound.
+  execution_result run(const std::function<void()>& body, strategy& strat);
+
+  void set_name(const void* object, std::string name);
+  static execution* current() noexcept;
+
+  // runtime
+  void before(const weft::detail::op_desc& op) override;
+  void after(const weft::detail::op_desc& op, bool wrote, std::uint64_t value) override;
+  void mutex_lock(weft::detail::object_slot& m, std::mutex& native, source_loc loc) override;
+  bool mutex_try_lock(weft::detail::object_slot& m, std::mutex& native, source_loc loc) override;
+  void mutex_unlock(weft::detail::object_slot& m, std::mutex& native, source_loc loc) override;
+  void shared_mutex_lock(weft::detail::object_slot& m, std::shared_mutex& native, bool shared,
+                         source_loc loc) override;
+  bool shared_mutex_try_lock(weft::detail::object_slot& m, std::shared_mutex& native, bool shared,
+                             source_loc loc) override;
+  void shared_mutex_unlock(weft::detail::object_slot& m, std::shared_mutex& native, bool shared,
+                           source_loc loc) override;
+  std::cv_status cv_wait(weft::detail::object_slot& cv, std::condition_variable& native,
+                         weft::detail::object_slot& m, std::mutex& native_m,
+                         const weft::detail::time_point* deadline, source_loc loc) override;
+  void cv_notify(weft::detail::object_slot& cv, std::condition_variable& native, bool all,
+                 source_loc loc) override;
+  void thread_spawn(weft::detail::thread_state& t, std::unique_ptr<weft::detail::thread_body> body,
+                    source_loc loc) override;
+  void thread_join(weft::detail::thread_state& t, source_loc loc) override;
+  void thread_detach(weft::detail::thread_state& t, source_loc loc) override;
+  void thread_abandoned(weft::detail::thread_state& t, source_loc loc) override;
+  std::uint64_t thread_id() override;
+  void yield(source_loc loc) override;
+  void sleep_until(weft::detail::time_point deadline, source_loc loc) override;
+  weft::detail::time_point now() override;
+  std::size_t choose(std::size_t n, source_loc loc) override;
+  void report_failure(const char* message, source_loc loc, bool fatal) override;
+
+ private:
+  enum class obj_kind : std::uint8_t { atomic, var, mutex, shared_mutex, condvar };
+
+  struct access {
+    std::uint32_t thread;
+    std::uint32_t clock;
+    std::uint64_t step;
+    source_loc loc;
+  };
+
+  struct object_rec {
+    obj_kind kind;
+    const void* address;
+    std::uint32_t version;  // writes so far (atomics and vars)
+    int owner;              // mutex: exclusive holder, -1 if none
+    std::uint32_t readers;  // shared_mutex: shared holders
+    vector_clock clock;     // mutex: last unlock; atomic: release sequence
+    bool has_write;         // var: last_write is valid
+    access last_write;
+    std::vector<access> reads;  // var: reads since the last write, one per thread
+  };
+
+  enum class run_state : std::uint8_t { runnable, waiting, finished };
+  enum class wait_kind : std::uint8_t { none, mutex, shared_excl, shared_shared, cv, join, sleep };
+
+  struct thread_rec {
+    std::uint32_t id = 0;
+    fiber fib;
+    stack stk;
+    bool has_stack = false;
+    std::unique_ptr<weft::detail::thread_body> body;
+    const std::function<void()>* main_body = nullptr;
+    run_state state = run_state::runnable;
+    wait_kind waiting = wait_kind::none;
+    std::uint32_t wait_object = 0;  // object index, or thread id for join
+    std::uint32_t cv_mutex = 0;     // mutex reacquired after a condition-variable wait
+    bool notified = false;
+    bool timed_out = false;
+    bool has_deadline = false;
+    std::int64_t deadline = 0;
+    bool detached = false;
+    bool joined = false;
+    vector_clock clock;
+    vector_clock fence_release;    // clock at the last release fence
+    vector_clock pending_acquire;  // joined into `clock` by the next acquire fence
+    std::uint64_t spin_epoch = 0;  // deprioritised while equal to write_epoch_ (+1 stored)
+    std::uint32_t last_load_object = 0xFFFFFFFFu;
+    std::uint32_t last_load_version = 0;
+    source_loc last_load_loc;
+    source_loc last_user_loc;  // last operation called from user code, for reports
+    bool started = false;
+    op_key pending;
+    const char* pending_what = "start";
+    source_loc pending_loc;
+    source_loc spawn_loc;
+    std::uint32_t drain_ops = 0;
+  };
+
+  static void fiber_main(fiber* self, void* arg);
+  void run_thread(thread_rec& t);
+  void finish_thread(thread_rec& t);
+
+  thread_rec& cur() { return *threads_[current_]; }
+  std::uint32_t resolve(weft::detail::object_slot& slot, const void* address, obj_kind kind);
+  bool is_enabled(const thread_rec& t) const;
+  bool is_deprioritised(const thread_rec& t) const { return t.spin_epoch == write_epoch_ + 1; }
+  void wrote_shared_state() { ++write_epoch_; }
+
+  static constexpr std::uint32_t no_thread = 0xFFFFFFFFu;
+
+  // The scheduling point: picks who runs next and switches to it; returns when the
+  // calling thread is picked again (or at once when the execution is being abandoned).
+  void schedule(const char* what, op_key key, source_loc loc);
+  std::uint32_t pick_next();
+  void switch_to(std::uint32_t next);
+  bool advance_time();
+
+  // Records the first failure (kind none: a pruned execution), then unwinds every
+  // younger unfinished thread before returning. With may_throw, throws
+  // execution_aborted to unwind the calling thread too (unless it is already unwinding).
+  void abandon(failure kind, std::string message, bool may_throw);
+  std::uint32_t next_to_drain(std::size_t below);
+  // A blocking operation in an abandoned execution: throws execution_aborted, or returns
+  // (the operation pretends to succeed) when the thread is already unwinding.
+  bool drain_blocking();
+  void drain_step();
+  void drain_lock(weft::detail::object_slot& m, const void* address, bool shared);
+
+  void record(const char* what, std::uint32_t object, source_loc loc, bool has_value = false,
+              std::uint64_t value = 0);
+  std::size_t decide(std::size_t n, value_kind kind);
+
+  void check_race(object_rec& o, std::uint32_t index, bool write, source_loc loc);
+  void acquire_mutex(thread_rec& t, object_rec& m);
+  void release_to(object_rec& m, thread_rec& t);
+
+  bool is_user_file(const char* file);
+  source_loc user_location(thread_rec& t, source_loc loc, bool& approximate);
+  std::string describe_object(std::uint32_t index) const;
+  std::string describe_wait(const thread_rec& t);
+  std::string format_trace() const;
+  std::string deadlock_message();
+  std::string livelock_message() const;
+  std::string nondeterminism_message(const std::string& what) const;
+  std::string thread_name(std::uint32_t id) const { return "T" + std::to_string(id); }
+
+  stack_pool& stacks_;
+  execution_limits limits_;
+  strategy* strategy_ = nullptr;
+  std::uint32_t epoch_ = 0;
+  fiber os_fiber_;
+  std::vector<std::unique_ptr<thread_rec>> threads_;
+  std::size_t live_threads_ = 0;
+  std::uint32_t current_ = 0;
+  std::vector<object_rec> objects_;
+  std::size_t object_count_ = 0;
+  std::unordered_map<const void*, std::string> names_;
+  std::vector<trace_event> trace_;
+  std::uint64_t steps_ = 0;
+  std::uint64_t write_epoch_ = 0;
+  std::int64_t now_ = 0;
+  std::size_t spurious_used_ = 0;
+  bool aborting_ = false;
+  bool pruned_ = false;
+  failure failure_ = failure::none;
+  std::string failure_message_;
+  std::uint32_t failure_thread_ = 0;
+  recorded_schedule sched_;
+  // Scratch for schedule(): reused so a scheduling point does not allocate.
+  std::vector<std::uint32_t> candidates_;
+  std::vector<op_key> candidate_ops_;
+  const char* last_file_checked_ = nullptr;
+  bool last_file_is_user_ = false;
+};
+
+}  // namespace weft::model::detail

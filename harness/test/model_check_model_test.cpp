@@ -1,0 +1,408 @@
+// Tests of the model checker itself: every detector finds its bug, and the correct twin
+// passes. Each test bounds its search, so none can hang.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <vector>
+
+#include "weft/gtest.hpp"
+#include "weft/model.hpp"
+#include "weft/sync.hpp"
+
+namespace {
+
+using weft::model::check;
+using weft::model::failure;
+using weft::model::options;
+using weft::model::strategy;
+using weft::testing::failed_with;
+using weft::testing::passed;
+
+options with(strategy s, std::size_t schedules = 2000) {
+  options o;
+  o.strategy = s;
+  o.seed = 42;
+  o.max_schedules = schedules;
+  o.use_environment = false;
+  return o;
+}
+
+options exhaustive() {
+  options o = with(strategy::dfs, 1'000'000);
+  o.preemption_bound = -1;
+  return o;
+}
+
+// Read-modify-write in two steps: a lost update under some interleaving.
+void racy_increment_body() {
+  weft::atomic<int> n{0};
+  auto inc = [&] {
+    const int v = n.load();
+    n.store(v + 1);
+  };
+  weft::thread t(inc);
+  inc();
+  t.join();
+  WEFT_ASSERT(n.load() == 2);
+}
+
+void atomic_increment_body() {
+  weft::atomic<int> n{0};
+  weft::thread t([&] { n.fetch_add(1); });
+  n.fetch_add(1);
+  t.join();
+  WEFT_ASSERT(n.load() == 2);
+}
+
+TEST(ModelCheck, FindsLostUpdateWithEveryStrategy) {
+  for (strategy s : {strategy::random, strategy::pct, strategy::dfs}) {
+    const auto r = check(with(s), racy_increment_body);
+    EXPECT_TRUE(failed_with(r, failure::assertion)) << "strategy " << weft::model::to_string(s);
+    EXPECT_NE(r.message.find("n.load() == 2"), std::string::npos) << r;
+    EXPECT_FALSE(r.replay.empty());
+    EXPECT_NE(r.trace.find("atomic.store"), std::string::npos) << r.trace;
+  }
+}
+
+TEST(ModelCheck, AtomicIncrementPassesExhaustively) {
+  const auto r = check(exhaustive(), atomic_increment_body);
+  EXPECT_TRUE(passed(r));
+  EXPECT_TRUE(r.exhausted);
+  EXPECT_GT(r.schedules, 1u);
+}
+
+TEST(ModelCheck, ReplayReproducesTheFailure) {
+  const auto found = check(with(strategy::random), racy_increment_body);
+  ASSERT_TRUE(failed_with(found, failure::assertion));
+  options o = with(strategy::random);
+  o.replay = found.replay;
+  const auto again = check(o, racy_increment_body);
+  EXPECT_TRUE(failed_with(again, failure::assertion));
+  EXPECT_EQ(again.schedules, 1u);
+  EXPECT_EQ(again.trace, found.trace);
+  EXPECT_EQ(again.replay, found.replay);
+}
+
+TEST(ModelCheck, ReplayOfAnotherProgramIsNondeterminism) {
+  const auto found = check(with(strategy::random), racy_increment_body);
+  ASSERT_FALSE(found.ok());
+  options o = with(strategy::random);
+  o.replay = found.replay;
+  const auto r = check(o, [] {
+    weft::atomic<int> n{0};
+    weft::thread t([&] { n.fetch_add(1); n.fetch_add(1); n.fetch_add(1); });
+    n.fetch_add(1);
+    t.join();
+  });
+  EXPECT_TRUE(failed_with(r, failure::nondeterminism));
+}
+
+TEST(ModelCheck, MalformedReplayTokenIsAnError) {
+  options o = with(strategy::random);
+  o.replay = "not-a-token";
+  EXPECT_THROW(check(o, [] {}), std::invalid_argument);
+  o.replay = "w1.!!!";
+  EXPECT_THROW(check(o, [] {}), std::invalid_argument);
+}
+
+void abba_body(bool ordered) {
+  weft::mutex a, b;
+  weft::model::name(&a, "a");
+  weft::model::name(&b, "b");
+  weft::thread t([&] {
+    std::scoped_lock<weft::mutex> first(ordered ? a : b);
+    std::scoped_lock<weft::mutex> second(ordered ? b : a);
+  });
+  {
+    std::scoped_lock<weft::mutex> first(a);
+    std::scoped_lock<weft::mutex> second(b);
+  }
+  t.join();
+}
+
+TEST(ModelCheck, FindsLockOrderDeadlock) {
+  const auto r = check(with(strategy::random), [] { abba_body(false); });
+  ASSERT_TRUE(failed_with(r, failure::deadlock));
+  EXPECT_NE(r.message.find("held by"), std::string::npos) << r.message;
+  EXPECT_NE(r.message.find("'a'"), std::string::npos) << r.message;
+}
+
+TEST(ModelCheck, ConsistentLockOrderPassesExhaustively) {
+  const auto r = check(exhaustive(), [] { abba_body(true); });
+  EXPECT_TRUE(passed(r));
+  EXPECT_TRUE(r.exhausted);
+}
+
+TEST(ModelCheck, FindsDataRaceOnVar) {
+  const auto r = check(with(strategy::random), [] {
+    weft::var<int> x{0};
+    weft::thread t([&] { x.store(x.load() + 1); });
+    x.store(x.load() + 1);
+    t.join();
+  });
+  ASSERT_TRUE(failed_with(r, failure::data_race));
+  EXPECT_NE(r.message.find("model_check_model_test.cpp"), std::string::npos) << r.message;
+}
+
+TEST(ModelCheck, DataRaceThroughVarOperators) {
+  const auto r = check(with(strategy::random), [] {
+    weft::var<int> x{0};
+    weft::thread t([&] { x = x + 1; });
+    x = x + 1;
+    t.join();
+  });
+  EXPECT_TRUE(failed_with(r, failure::data_race));
+}
+
+TEST(ModelCheck, MutexOrdersVarAccesses) {
+  const auto r = check(exhaustive(), [] {
+    weft::mutex m;
+    weft::var<int> x{0};
+    weft::thread t([&] {
+      std::lock_guard<weft::mutex> g(m);
+      x = x + 1;
+    });
+    {
+      std::lock_guard<weft::mutex> g(m);
+      x = x + 1;
+    }
+    t.join();
+    WEFT_ASSERT(x.load() == 2);
+  });
+  EXPECT_TRUE(passed(r));
+}
+
+void publication_body(std::memory_order store, std::memory_order load) {
+  weft::var<int> data{0};
+  weft::atomic<bool> ready{false};
+  weft::thread t([&] {
+    data = 42;
+    ready.store(true, store);
+  });
+  if (ready.load(load)) WEFT_ASSERT(data.load() == 42);
+  t.join();
+}
+
+TEST(ModelCheck, RelaxedPublicationIsARace) {
+  const auto r = check(exhaustive(), [] {
+    publication_body(std::memory_order_relaxed, std::memory_order_relaxed);
+  });
+  EXPECT_TRUE(failed_with(r, failure::data_race));
+}
+
+TEST(ModelCheck, ReleaseAcquirePublicationIsClean) {
+  const auto r = check(exhaustive(), [] {
+    publication_body(std::memory_order_release, std::memory_order_acquire);
+  });
+  EXPECT_TRUE(passed(r));
+  EXPECT_TRUE(r.exhausted);
+}
+
+TEST(ModelCheck, FencesCreateHappensBefore) {
+  const auto r = check(exhaustive(), [] {
+    weft::var<int> data{0};
+    weft::atomic<bool> ready{false};
+    weft::thread t([&] {
+      data = 1;
+      weft::atomic_thread_fence(std::memory_order_release);
+      ready.store(true, std::memory_order_relaxed);
+    });
+    if (ready.load(std::memory_order_relaxed)) {
+      weft::atomic_thread_fence(std::memory_order_acquire);
+      WEFT_ASSERT(data.load() == 1);
+    }
+    t.join();
+  });
+  EXPECT_TRUE(passed(r));
+}
+
+TEST(ModelCheck, FindsLeakedThread) {
+  const auto r = check(with(strategy::random, 10), [] {
+    auto* leaked = new weft::thread([] {});
+    (void)leaked;  // never joined: reported when the body returns
+    static std::vector<std::unique_ptr<weft::thread>> keep;
+    keep.emplace_back(leaked);
+  });
+  EXPECT_TRUE(failed_with(r, failure::leaked_thread));
+}
+
+TEST(ModelCheck, DetachedThreadIsNotALeak) {
+  const auto r = check(with(strategy::random, 100), [] {
+    weft::thread t([] {});
+    t.detach();
+  });
+  EXPECT_TRUE(passed(r));
+}
+
+TEST(ModelCheck, FindsSpinThatNeverEnds) {
+  options o = with(strategy::random, 10);
+  o.max_steps = 5000;
+  const auto r = check(o, [] {
+    weft::atomic<bool> go{false};
+    while (!go.load()) weft::this_thread::yield();
+  });
+  EXPECT_TRUE(failed_with(r, failure::livelock));
+}
+
+TEST(ModelCheck, SpinWaitTerminatesUnderEveryStrategy) {
+  for (strategy s : {strategy::random, strategy::pct, strategy::dfs}) {
+    options o = with(s, 300);
+    o.max_steps = 2000;
+    const auto r = check(o, [] {
+      weft::atomic<bool> go{false};
+      weft::thread t([&] { go.store(true); });
+      while (!go.load()) {
+      }
+      t.join();
+    });
+    EXPECT_TRUE(passed(r)) << weft::model::to_string(s);
+  }
+}
+
+TEST(ModelCheck, UncaughtExceptionInAThread) {
+  const auto r = check(with(strategy::random, 10), [] {
+    weft::thread t([] { throw std::runtime_error("boom"); });
+    t.join();
+  });
+  ASSERT_TRUE(failed_with(r, failure::uncaught_exception));
+  EXPECT_NE(r.message.find("boom"), std::string::npos);
+}
+
+// A lost wake-up: the waiter checks the flag with `if`, the notifier may notify before
+// the wait begins.
+void wakeup_body(bool use_predicate) {
+  weft::mutex m;
+  weft::condition_variable cv;
+  bool ready = false;
+  weft::thread t([&] {
+    std::lock_guard<weft::mutex> g(m);
+    ready = true;
+    cv.notify_one();
+  });
+  {
+    std::unique_lock<weft::mutex> lk(m);
+    if (use_predicate) {
+      cv.wait(lk, [&] { return ready; });
+    } else {
+      cv.wait(lk);  // no predicate: misses a notify that came first
+    }
+  }
+  t.join();
+}
+
+TEST(ModelCheck, FindsLostWakeup) {
+  const auto r = check(with(strategy::random), [] { wakeup_body(false); });
+  EXPECT_TRUE(failed_with(r, failure::deadlock));
+}
+
+TEST(ModelCheck, PredicateWaitHasNoLostWakeup) {
+  const auto r = check(exhaustive(), [] { wakeup_body(true); });
+  EXPECT_TRUE(passed(r));
+  EXPECT_TRUE(r.exhausted);
+}
+
+TEST(ModelCheck, VirtualTimeSleepsCostNothing) {
+  options o = with(strategy::random, 10000);
+  const auto start = std::chrono::steady_clock::now();
+  const auto r = check(o, [] {
+    const auto t0 = weft::clock::now();
+    weft::this_thread::sleep_for(std::chrono::seconds(1));
+    WEFT_ASSERT(weft::clock::now() - t0 == std::chrono::seconds(1));
+  });
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_TRUE(passed(r));
+  EXPECT_EQ(r.schedules, 10000u);
+  EXPECT_LT(seconds, 5.0);  // generous bound for sanitizer builds; ~0.01 s optimised
+}
+
+TEST(ModelCheck, TimedWaitTimesOutExactlyOnVirtualTime) {
+  const auto r = check(exhaustive(), [] {
+    weft::mutex m;
+    weft::condition_variable cv;
+    std::unique_lock<weft::mutex> lk(m);
+    const auto t0 = weft::clock::now();
+    const bool got = cv.wait_for(lk, std::chrono::milliseconds(250), [] { return false; });
+    WEFT_ASSERT(!got);
+    WEFT_ASSERT(weft::clock::now() - t0 == std::chrono::milliseconds(250));
+  });
+  EXPECT_TRUE(passed(r));
+}
+
+TEST(ModelCheck, TimeoutWinsOnlyWhenNothingElseCanRun) {
+  // The worker finishes "instantly" in virtual time, so a 1 s timeout never fires.
+  const auto r = check(exhaustive(), [] {
+    weft::mutex m;
+    weft::condition_variable cv;
+    bool done = false;
+    weft::thread worker([&] {
+      weft::this_thread::sleep_for(std::chrono::milliseconds(50));
+      std::lock_guard<weft::mutex> g(m);
+      done = true;
+      cv.notify_one();
+    });
+    {
+      std::unique_lock<weft::mutex> lk(m);
+      WEFT_ASSERT(cv.wait_for(lk, std::chrono::seconds(1), [&] { return done; }));
+    }
+    worker.join();
+  });
+  EXPECT_TRUE(passed(r));
+}
+
+TEST(ModelCheck, ChooseExploresEveryValue) {
+  const auto r = check(exhaustive(), [] {
+    const std::size_t v = weft::model::choose(3);
+    WEFT_ASSERT(v != 2);
+  });
+  EXPECT_TRUE(failed_with(r, failure::assertion));
+}
+
+TEST(ModelCheck, ManyThreads) {
+  const auto r = check(with(strategy::random, 3), [] {
+    weft::atomic<int> n{0};
+    std::vector<weft::thread> threads;
+    for (int i = 0; i < 200; ++i) threads.emplace_back([&] { n.fetch_add(1); });
+    for (auto& t : threads) t.join();
+    WEFT_ASSERT(n.load() == 200);
+  });
+  EXPECT_TRUE(passed(r));
+}
+
+TEST(ModelCheck, GtestExpectationInsideBodyFailsTheExecution) {
+  // EXPECT_* inside the body would also fail this test; use a nested listener-free check
+  // of the forwarding path instead: report_failure through the runtime.
+  const auto r = check(with(strategy::random, 10), [] {
+    weft::detail::active_runtime()->report_failure("expected 1 == 2", weft::source_loc{}, false);
+  });
+  EXPECT_TRUE(failed_with(r, failure::assertion));
+  EXPECT_NE(r.message.find("expected 1 == 2"), std::string::npos);
+}
+
+TEST(ModelCheck, BadOptionsAreErrors) {
+  options o = with(strategy::random);
+  o.max_schedules = 0;
+  EXPECT_THROW(check(o, [] {}), std::invalid_argument);
+  o = with(strategy::random);
+  o.pct_depth = 0;
+  EXPECT_THROW(check(o, [] {}), std::invalid_argument);
+  EXPECT_THROW(check(with(strategy::random), nullptr), std::invalid_argument);
+}
+
+TEST(ModelCheck, NestedCheckIsAnError) {
+  const auto r = check(with(strategy::random, 1), [] {
+    bool threw = false;
+    try {
+      (void)check(options{}, [] {});
+    } catch (const std::logic_error&) {
+      threw = true;
+    }
+    WEFT_ASSERT(threw);
+  });
+  EXPECT_TRUE(passed(r));
+}
+
+}  // namespace
