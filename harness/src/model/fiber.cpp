@@ -130,11 +130,14 @@ void fiber::exit_from(fiber& from) {
 #if defined(WEFT_TSAN)
   __tsan_switch_to_fiber(tsan_fiber_, 0);
 #endif
+  // The message must outlive this frame: with a null fake-stack slot ASan frees the
+  // exiting frame's fake stack as soon as the switch starts.
+  static thread_local switch_msg msg;
+  msg = switch_msg{&from, this};
 #if defined(WEFT_ASAN)
   // A null fake-stack slot tells ASan the current stack is going away for good.
   __sanitizer_start_switch_fiber(nullptr, asan_bottom_, asan_size_);
 #endif
-  switch_msg msg{&from, this};
   ctx::jump_fcontext(ctx_, &msg);
   __builtin_unreachable();
 }

@@ -9,6 +9,7 @@
 
 #include <cstdio>
 #include <exception>
+#include <stdexcept>
 #include <memory>
 #include <system_error>
 #include <thread>
@@ -56,6 +57,7 @@ class thread {
   void join(source_loc loc = source_loc::current()) {
     check_joinable();
     if (rt_ != nullptr) {
+      check_owner();
       rt_->thread_join(state_, loc);
       rt_ = nullptr;
       return;
@@ -66,6 +68,7 @@ class thread {
   void detach(source_loc loc = source_loc::current()) {
     check_joinable();
     if (rt_ != nullptr) {
+      check_owner();
       rt_->thread_detach(state_, loc);
       rt_ = nullptr;
       return;
@@ -107,9 +110,17 @@ class thread {
     if (!joinable()) throw std::system_error(std::make_error_code(std::errc::invalid_argument));
   }
 
+  // A logical thread belongs to the backend session that spawned it; once that session
+  // is over (the model execution ended), the handle is inert.
+  void check_owner() const {
+    if (rt_ != detail::active_runtime()) {
+      throw std::logic_error("weft::thread: this thread belongs to a checker run that has ended");
+    }
+  }
+
   void abandon() noexcept {
     if (rt_ != nullptr) {
-      rt_->thread_abandoned(state_, source_loc{});
+      if (rt_ == detail::active_runtime()) rt_->thread_abandoned(state_, source_loc{});
       rt_ = nullptr;
       return;
     }
