@@ -8,7 +8,8 @@ namespace weft::model::detail {
 
 class rng {
  public:
-  explicit rng(std::uint64_t seed = 0) { reseed(seed); }
+  rng() { reseed(0); }
+  explicit rng(std::uint64_t seed) { reseed(seed); }
 
   void reseed(std::uint64_t seed) {
     for (auto& word : s_) {

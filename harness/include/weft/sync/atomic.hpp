@@ -15,7 +15,7 @@
 #include <cstring>
 #include <type_traits>
 
-#include "weft/sync/runtime.hpp"
+#include "weft/sync/source_loc.hpp"
 
 #if defined(WEFT_NATIVE)
 
@@ -27,6 +27,8 @@ using std::atomic_signal_fence;
 }  // namespace weft
 
 #else
+
+#include "weft/sync/runtime.hpp"
 
 namespace weft {
 namespace detail {

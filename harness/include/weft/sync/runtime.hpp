@@ -87,6 +87,7 @@ struct thread_state {
   std::thread native;      // real thread (plain and stress modes)
   std::uint32_t id = 0;    // logical thread id (model mode), 0 = none
   std::uint32_t epoch = 0;  // model execution that owns `id`
+  std::shared_ptr<void> backend;  // backend's bookkeeping (stress: completion signal)
 };
 
 using time_point = weft::clock::time_point;

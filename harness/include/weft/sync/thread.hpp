@@ -81,6 +81,7 @@ class thread {
     std::swap(state_.native, other.state_.native);
     std::swap(state_.id, other.state_.id);
     std::swap(state_.epoch, other.state_.epoch);
+    std::swap(state_.backend, other.state_.backend);
   }
 
   static unsigned hardware_concurrency() noexcept { return std::thread::hardware_concurrency(); }
