@@ -93,7 +93,11 @@ TEST(ModelCheck, ReplayOfAnotherProgramIsNondeterminism) {
   o.replay = found.replay;
   const auto r = check(o, [] {
     weft::atomic<int> n{0};
-    weft::thread t([&] { n.fetch_add(1); n.fetch_add(1); n.fetch_add(1); });
+    weft::thread t([&] {
+      n.fetch_add(1);
+      n.fetch_add(1);
+      n.fetch_add(1);
+    });
     n.fetch_add(1);
     t.join();
   });
@@ -187,16 +191,14 @@ void publication_body(std::memory_order store, std::memory_order load) {
 }
 
 TEST(ModelCheck, RelaxedPublicationIsARace) {
-  const auto r = check(exhaustive(), [] {
-    publication_body(std::memory_order_relaxed, std::memory_order_relaxed);
-  });
+  const auto r = check(
+      exhaustive(), [] { publication_body(std::memory_order_relaxed, std::memory_order_relaxed); });
   EXPECT_TRUE(failed_with(r, failure::data_race));
 }
 
 TEST(ModelCheck, ReleaseAcquirePublicationIsClean) {
-  const auto r = check(exhaustive(), [] {
-    publication_body(std::memory_order_release, std::memory_order_acquire);
-  });
+  const auto r = check(
+      exhaustive(), [] { publication_body(std::memory_order_release, std::memory_order_acquire); });
   EXPECT_TRUE(passed(r));
   EXPECT_TRUE(r.exhausted);
 }
@@ -242,7 +244,8 @@ TEST(ModelCheck, FindsSpinThatNeverEnds) {
   o.max_steps = 5000;
   const auto r = check(o, [] {
     weft::atomic<bool> go{false};
-    while (!go.load()) weft::this_thread::yield();
+    while (!go.load())
+      weft::this_thread::yield();
   });
   EXPECT_TRUE(failed_with(r, failure::livelock));
 }
@@ -365,8 +368,10 @@ TEST(ModelCheck, ManyThreads) {
   const auto r = check(with(strategy::random, 3), [] {
     weft::atomic<int> n{0};
     std::vector<weft::thread> threads;
-    for (int i = 0; i < 200; ++i) threads.emplace_back([&] { n.fetch_add(1); });
-    for (auto& t : threads) t.join();
+    for (int i = 0; i < 200; ++i)
+      threads.emplace_back([&] { n.fetch_add(1); });
+    for (auto& t : threads)
+      t.join();
     WEFT_ASSERT(n.load() == 200);
   });
   EXPECT_TRUE(passed(r));

@@ -28,5 +28,6 @@ namespace weft::detail {
 
 }  // namespace weft::detail
 
-#define WEFT_ASSERT(cond) \
-  ((cond) ? static_cast<void>(0) : ::weft::detail::assert_failed(#cond, ::weft::source_loc::current()))
+#define WEFT_ASSERT(cond)        \
+  ((cond) ? static_cast<void>(0) \
+          : ::weft::detail::assert_failed(#cond, ::weft::source_loc::current()))

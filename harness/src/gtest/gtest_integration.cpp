@@ -28,9 +28,8 @@ class failure_forwarder final : public ::testing::EmptyTestEventListener {
     const char* file = result.file_name();
     rt->report_failure(text.c_str(),
                        weft::source_loc{file != nullptr ? file : "",
-                                        static_cast<unsigned>(result.line_number() > 0
-                                                                  ? result.line_number()
-                                                                  : 0)},
+                                        static_cast<unsigned>(
+                                            result.line_number() > 0 ? result.line_number() : 0)},
                        false);
   }
 };

@@ -53,7 +53,8 @@ shard sharding() {
   if (total == nullptr) return {};
   shard s;
   s.count = static_cast<std::uint32_t>(parse_number("WEFT_TOTAL_SHARDS", total));
-  s.index = index != nullptr ? static_cast<std::uint32_t>(parse_number("WEFT_SHARD_INDEX", index)) : 0;
+  s.index =
+      index != nullptr ? static_cast<std::uint32_t>(parse_number("WEFT_SHARD_INDEX", index)) : 0;
   if (s.count == 0 || s.index >= s.count) throw std::invalid_argument("bad shard index/count");
   return s;
 }
@@ -74,8 +75,10 @@ void validate(const options& o) {
   if (o.max_schedules == 0) throw std::invalid_argument("weft::model: max_schedules must be > 0");
   if (o.max_steps == 0) throw std::invalid_argument("weft::model: max_steps must be > 0");
   if (o.pct_depth < 1) throw std::invalid_argument("weft::model: pct_depth must be >= 1");
-  if (o.preemption_bound < -1) throw std::invalid_argument("weft::model: preemption_bound must be >= -1");
-  if (o.stack_size < 16 * 1024) throw std::invalid_argument("weft::model: stack_size must be >= 16 KiB");
+  if (o.preemption_bound < -1)
+    throw std::invalid_argument("weft::model: preemption_bound must be >= -1");
+  if (o.stack_size < 16 * 1024)
+    throw std::invalid_argument("weft::model: stack_size must be >= 16 KiB");
   if (o.max_seconds < 0) throw std::invalid_argument("weft::model: max_seconds must be >= 0");
 }
 
@@ -97,23 +100,34 @@ std::size_t effective_stack(std::size_t requested) {
 
 std::string_view to_string(failure kind) {
   switch (kind) {
-    case failure::none: return "none";
-    case failure::assertion: return "assertion";
-    case failure::deadlock: return "deadlock";
-    case failure::data_race: return "data_race";
-    case failure::livelock: return "livelock";
-    case failure::uncaught_exception: return "uncaught_exception";
-    case failure::leaked_thread: return "leaked_thread";
-    case failure::nondeterminism: return "nondeterminism";
+    case failure::none:
+      return "none";
+    case failure::assertion:
+      return "assertion";
+    case failure::deadlock:
+      return "deadlock";
+    case failure::data_race:
+      return "data_race";
+    case failure::livelock:
+      return "livelock";
+    case failure::uncaught_exception:
+      return "uncaught_exception";
+    case failure::leaked_thread:
+      return "leaked_thread";
+    case failure::nondeterminism:
+      return "nondeterminism";
   }
   return "?";
 }
 
 std::string_view to_string(weft::model::strategy s) {
   switch (s) {
-    case strategy::random: return "random";
-    case strategy::pct: return "pct";
-    case strategy::dfs: return "dfs";
+    case strategy::random:
+      return "random";
+    case strategy::pct:
+      return "pct";
+    case strategy::dfs:
+      return "dfs";
   }
   return "?";
 }
@@ -140,7 +154,9 @@ std::ostream& operator<<(std::ostream& os, const report& r) {
   return os;
 }
 
-bool active() noexcept { return detail::execution::current() != nullptr; }
+bool active() noexcept {
+  return detail::execution::current() != nullptr;
+}
 
 void name(const void* object, std::string_view n) {
   if (auto* ex = detail::execution::current()) ex->set_name(object, std::string(n));
@@ -171,9 +187,8 @@ report check(const options& given, std::function<void()> body) {
     strat = detail::make_replay_strategy(replayed.decisions);
     rep.strategy = "replay";
   } else {
-    strat = detail::make_strategy(detail::strategy_config{opts.strategy, seed, opts.pct_depth,
-                                                          opts.preemption_bound, sh.index,
-                                                          sh.count});
+    strat = detail::make_strategy(detail::strategy_config{
+        opts.strategy, seed, opts.pct_depth, opts.preemption_bound, sh.index, sh.count});
     rep.strategy = std::string(to_string(opts.strategy));
   }
 

@@ -37,14 +37,22 @@ bool is_release(std::memory_order mo) {
 
 const char* op_name(op_kind k) {
   switch (k) {
-    case op_kind::atomic_load: return "atomic.load";
-    case op_kind::atomic_store: return "atomic.store";
-    case op_kind::atomic_rmw: return "atomic.rmw";
-    case op_kind::atomic_cas: return "atomic.cas";
-    case op_kind::atomic_notify: return "atomic.notify";
-    case op_kind::var_read: return "var.read";
-    case op_kind::var_write: return "var.write";
-    case op_kind::fence: return "fence";
+    case op_kind::atomic_load:
+      return "atomic.load";
+    case op_kind::atomic_store:
+      return "atomic.store";
+    case op_kind::atomic_rmw:
+      return "atomic.rmw";
+    case op_kind::atomic_cas:
+      return "atomic.cas";
+    case op_kind::atomic_notify:
+      return "atomic.notify";
+    case op_kind::var_read:
+      return "var.read";
+    case op_kind::var_write:
+      return "var.write";
+    case op_kind::fence:
+      return "fence";
   }
   return "?";
 }
@@ -66,9 +74,13 @@ execution::execution(stack_pool& stacks, const execution_limits& limits)
 
 execution::~execution() = default;
 
-execution* execution::current() noexcept { return tls_execution; }
+execution* execution::current() noexcept {
+  return tls_execution;
+}
 
-void execution::set_name(const void* object, std::string name) { names_[object] = std::move(name); }
+void execution::set_name(const void* object, std::string name) {
+  names_[object] = std::move(name);
+}
 
 // ---------------------------------------------------------------------------------------
 // Running an execution
@@ -148,8 +160,8 @@ void execution::run_thread(thread_rec& t) {
   } catch (...) {
     if (!aborting_) {
       abandon(failure::uncaught_exception,
-              thread_name(t.id) + " ended with an uncaught exception: " +
-                  exception_text(std::current_exception()),
+              thread_name(t.id) +
+                  " ended with an uncaught exception: " + exception_text(std::current_exception()),
               false);
     }
   }
@@ -196,20 +208,29 @@ void execution::finish_thread(thread_rec& t) {
 
 bool execution::is_enabled(const thread_rec& t) const {
   switch (t.state) {
-    case run_state::runnable: return true;
-    case run_state::finished: return false;
-    case run_state::waiting: break;
+    case run_state::runnable:
+      return true;
+    case run_state::finished:
+      return false;
+    case run_state::waiting:
+      break;
   }
   const auto free = [&](std::uint32_t m) { return objects_[m].owner < 0; };
   switch (t.waiting) {
-    case wait_kind::none: return true;
-    case wait_kind::mutex: return free(t.wait_object);
+    case wait_kind::none:
+      return true;
+    case wait_kind::mutex:
+      return free(t.wait_object);
     case wait_kind::shared_excl:
       return free(t.wait_object) && objects_[t.wait_object].readers == 0;
-    case wait_kind::shared_shared: return free(t.wait_object);
-    case wait_kind::cv: return (t.notified || t.timed_out) && free(t.cv_mutex);
-    case wait_kind::join: return threads_[t.wait_object]->state == run_state::finished;
-    case wait_kind::sleep: return t.timed_out;
+    case wait_kind::shared_shared:
+      return free(t.wait_object);
+    case wait_kind::cv:
+      return (t.notified || t.timed_out) && free(t.cv_mutex);
+    case wait_kind::join:
+      return threads_[t.wait_object]->state == run_state::finished;
+    case wait_kind::sleep:
+      return t.timed_out;
   }
   return false;
 }
@@ -266,8 +287,8 @@ std::uint32_t execution::pick_next() {
     }
     std::uint32_t chosen = candidates_[0];
     if (candidates_.size() > 1) {
-      const bool current_runs = std::find(candidates_.begin(), candidates_.end(), current_) !=
-                                candidates_.end();
+      const bool current_runs =
+          std::find(candidates_.begin(), candidates_.end(), current_) != candidates_.end();
       const thread_choice choice{candidates_, candidate_ops_,
                                  current_runs ? static_cast<int>(current_) : -1, steps_};
       std::size_t index = 0;
@@ -390,7 +411,8 @@ void execution::record(const char* what, std::uint32_t object, source_loc loc, b
                        std::uint64_t value) {
   bool approximate = false;
   const source_loc where = user_location(cur(), loc, approximate);
-  trace_.push_back(trace_event{steps_, current_, what, object, value, has_value, approximate, where});
+  trace_.push_back(
+      trace_event{steps_, current_, what, object, value, has_value, approximate, where});
 }
 
 std::size_t execution::decide(std::size_t n, value_kind kind) {
@@ -591,8 +613,8 @@ void execution::mutex_lock(object_slot& m, std::mutex& native, source_loc loc) {
   const std::uint32_t index = resolve(m, &native, obj_kind::mutex);
   if (objects_[index].owner == static_cast<int>(t.id)) {
     abandon(failure::deadlock,
-            thread_name(t.id) + " locks " + describe_object(index) + " at " +
-                short_location(loc) + ", which it already holds (weft::mutex is not recursive)",
+            thread_name(t.id) + " locks " + describe_object(index) + " at " + short_location(loc) +
+                ", which it already holds (weft::mutex is not recursive)",
             true);
     return;
   }
@@ -673,8 +695,8 @@ void execution::shared_mutex_lock(object_slot& m, std::shared_mutex& native, boo
   const std::uint32_t index = resolve(m, &native, obj_kind::shared_mutex);
   if (objects_[index].owner == static_cast<int>(t.id)) {
     abandon(failure::deadlock,
-            thread_name(t.id) + " locks " + describe_object(index) + " at " +
-                short_location(loc) + ", which it already holds exclusively",
+            thread_name(t.id) + " locks " + describe_object(index) + " at " + short_location(loc) +
+                ", which it already holds exclusively",
             true);
     return;
   }
@@ -751,9 +773,9 @@ void execution::shared_mutex_unlock(object_slot& m, std::shared_mutex& native, b
 // ---------------------------------------------------------------------------------------
 // Condition variables
 
-std::cv_status execution::cv_wait(object_slot& cv, std::condition_variable& native,
-                                  object_slot& m, std::mutex& native_m,
-                                  const weft::detail::time_point* deadline, source_loc loc) {
+std::cv_status execution::cv_wait(object_slot& cv, std::condition_variable& native, object_slot& m,
+                                  std::mutex& native_m, const weft::detail::time_point* deadline,
+                                  source_loc loc) {
   thread_rec& t = cur();
   const std::uint32_t mi = resolve(m, &native_m, obj_kind::mutex);
   if (aborting_) {
@@ -825,7 +847,8 @@ void execution::cv_notify(object_slot& cv, std::condition_variable& native, bool
   }
   std::size_t woken = 0;
   if (all) {
-    for (thread_rec* w : waiters) w->notified = true;
+    for (thread_rec* w : waiters)
+      w->notified = true;
     woken = waiters.size();
   } else if (!waiters.empty()) {
     // Which waiter notify_one wakes is unspecified; every choice is explored.
@@ -913,7 +936,9 @@ void execution::thread_abandoned(weft::detail::thread_state& state, source_loc /
           false);
 }
 
-std::uint64_t execution::thread_id() { return current_; }
+std::uint64_t execution::thread_id() {
+  return current_;
+}
 
 void execution::yield(source_loc loc) {
   if (aborting_) {

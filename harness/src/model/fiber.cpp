@@ -47,7 +47,9 @@ std::size_t page_size() {
 }
 }  // namespace
 
-std::size_t stack::usable() const noexcept { return mapped - page_size(); }
+std::size_t stack::usable() const noexcept {
+  return mapped - page_size();
+}
 
 stack_pool::stack_pool(std::size_t usable_size) {
   const std::size_t page = page_size();
@@ -56,7 +58,8 @@ stack_pool::stack_pool(std::size_t usable_size) {
 }
 
 stack_pool::~stack_pool() {
-  for (const stack& s : free_) ::munmap(s.base, s.mapped);
+  for (const stack& s : free_)
+    ::munmap(s.base, s.mapped);
 }
 
 stack stack_pool::acquire() {
@@ -66,15 +69,17 @@ stack stack_pool::acquire() {
     return s;
   }
   const std::size_t mapped = usable_size_ + page_size();
-  void* base = ::mmap(nullptr, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-                      -1, 0);
+  void* base = ::mmap(nullptr, mapped, PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (base == MAP_FAILED) throw std::bad_alloc();
   // Guard page at the low end: stacks grow down, so an overflow hits it and faults.
   ::mprotect(base, page_size(), PROT_NONE);
   return stack{base, mapped};
 }
 
-void stack_pool::release(stack s) noexcept { free_.push_back(s); }
+void stack_pool::release(stack s) noexcept {
+  free_.push_back(s);
+}
 
 fiber::~fiber() {
 #if defined(WEFT_TSAN)

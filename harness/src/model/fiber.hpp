@@ -18,8 +18,8 @@
 namespace weft::model::detail {
 
 struct stack {
-  void* base = nullptr;     // lowest address of the mapping (the guard page)
-  std::size_t mapped = 0;   // mapping size, guard page included
+  void* base = nullptr;    // lowest address of the mapping (the guard page)
+  std::size_t mapped = 0;  // mapping size, guard page included
   void* top() const noexcept { return static_cast<char*>(base) + mapped; }
   std::size_t usable() const noexcept;
 };
@@ -66,7 +66,7 @@ class fiber {
   static void trampoline(void* from_ctx, void* data);
   static void after_resume(fiber& self, fiber* from, void* fake_stack);
 
-  void* ctx_ = nullptr;         // saved fcontext while suspended
+  void* ctx_ = nullptr;           // saved fcontext while suspended
   const stack* stack_ = nullptr;  // null for the OS thread's context
   entry_fn fn_ = nullptr;
   void* arg_ = nullptr;

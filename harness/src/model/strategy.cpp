@@ -44,7 +44,8 @@ class pct_strategy final : public strategy {
   bool begin_execution() override {
     priorities_.clear();
     change_points_.clear();
-    for (int i = 1; i < depth_; ++i) change_points_.push_back(1 + rng_.below(max_steps_));
+    for (int i = 1; i < depth_; ++i)
+      change_points_.push_back(1 + rng_.below(max_steps_));
     std::sort(change_points_.begin(), change_points_.end());
     next_change_ = 0;
     return true;
@@ -105,7 +106,9 @@ class pct_strategy final : public strategy {
 class dfs_strategy final : public strategy {
  public:
   dfs_strategy(int preemption_bound, std::uint32_t shard_index, std::uint32_t shard_count)
-      : bound_(preemption_bound), shard_index_(shard_index), shard_count_(std::max(shard_count, 1u)) {}
+      : bound_(preemption_bound),
+        shard_index_(shard_index),
+        shard_count_(std::max(shard_count, 1u)) {}
 
   bool begin_execution() override {
     if (started_ && !advance()) {
@@ -171,21 +174,22 @@ class dfs_strategy final : public strategy {
   struct frame {
     bool is_thread = true;
     value_kind kind = value_kind::choose;
-    std::size_t n = 0;                   // options of a value frame
+    std::size_t n = 0;                      // options of a value frame
     std::vector<std::uint32_t> candidates;  // thread frame
     std::vector<op_key> ops;
     int current = -1;
-    int preemptions = 0;                 // before this decision
+    int preemptions = 0;  // before this decision
     std::size_t chosen = 0;
-    std::vector<sleeper> sleep;          // asleep on entry to this node
-    std::vector<sleeper> done;           // explored children (thread frames)
+    std::vector<sleeper> sleep;  // asleep on entry to this node
+    std::vector<sleeper> done;   // explored children (thread frames)
     bool shard_split = false;
 
     bool is_preemption(std::size_t i) const {
       return is_thread && current >= 0 && candidates[i] != static_cast<std::uint32_t>(current);
     }
     int preemptions_after() const {
-      return preemptions + (is_thread && chosen < candidates.size() && is_preemption(chosen) ? 1 : 0);
+      return preemptions +
+             (is_thread && chosen < candidates.size() && is_preemption(chosen) ? 1 : 0);
     }
   };
 
@@ -223,8 +227,10 @@ class dfs_strategy final : public strategy {
     auto keep = [&](const sleeper& s) {
       if (s.thread != ran_thread && s.op.independent_of(ran)) out.push_back(s);
     };
-    for (const sleeper& s : parent.sleep) keep(s);
-    for (const sleeper& s : parent.done) keep(s);
+    for (const sleeper& s : parent.sleep)
+      keep(s);
+    for (const sleeper& s : parent.done)
+      keep(s);
     return out;
   }
 
@@ -247,7 +253,8 @@ class dfs_strategy final : public strategy {
     while (!frames_.empty()) {
       frame& f = frames_.back();
       if (f.is_thread) {
-        if (f.chosen < f.candidates.size()) f.done.push_back({f.candidates[f.chosen], f.ops[f.chosen]});
+        if (f.chosen < f.candidates.size())
+          f.done.push_back({f.candidates[f.chosen], f.ops[f.chosen]});
         for (std::size_t i = 0; i < f.candidates.size(); ++i) {
           if (allowed(f, i)) {
             f.chosen = i;
@@ -301,7 +308,8 @@ class replay_strategy final : public strategy {
 
  private:
   std::uint32_t next() {
-    if (pos_ >= decisions_.size()) throw replay_diverged{"the program makes more decisions than recorded"};
+    if (pos_ >= decisions_.size())
+      throw replay_diverged{"the program makes more decisions than recorded"};
     return decisions_[pos_++];
   }
 

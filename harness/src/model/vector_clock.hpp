@@ -23,7 +23,8 @@ class vector_clock {
   void tick(std::uint32_t thread) { set(thread, get(thread) + 1); }
   void join(const vector_clock& other) {
     if (other.c_.size() > c_.size()) c_.resize(other.c_.size(), 0);
-    for (std::size_t i = 0; i < other.c_.size(); ++i) c_[i] = std::max(c_[i], other.c_[i]);
+    for (std::size_t i = 0; i < other.c_.size(); ++i)
+      c_[i] = std::max(c_[i], other.c_[i]);
   }
   void clear() noexcept { c_.clear(); }
   bool empty() const noexcept { return c_.empty(); }

@@ -30,14 +30,16 @@ double parse(const char* name, const char* text) {
   char* end = nullptr;
   const double v = std::strtod(text, &end);
   if (end == text || *end != '\0' || v < 0) {
-    throw std::invalid_argument(std::string(name) + "=\"" + text + "\" is not a non-negative number");
+    throw std::invalid_argument(std::string(name) + "=\"" + text +
+                                "\" is not a non-negative number");
   }
   return v;
 }
 
 options apply_environment(options o) {
   if (!o.use_environment) return o;
-  if (const char* v = env("WEFT_SEED")) o.seed = static_cast<std::uint64_t>(std::strtoull(v, nullptr, 0));
+  if (const char* v = env("WEFT_SEED"))
+    o.seed = static_cast<std::uint64_t>(std::strtoull(v, nullptr, 0));
   if (const char* v = env("WEFT_STRESS_ITERATIONS")) {
     o.iterations = static_cast<std::size_t>(parse("WEFT_STRESS_ITERATIONS", v));
   }
@@ -154,7 +156,8 @@ class noise {
       threads_.emplace_back([this, i] {
         std::uint64_t x = i + 1;
         while (!stop_.load(std::memory_order_relaxed)) {
-          for (int k = 0; k < 1000; ++k) x = x * 6364136223846793005ULL + 1;
+          for (int k = 0; k < 1000; ++k)
+            x = x * 6364136223846793005ULL + 1;
           if ((x >> 60) == 0) std::this_thread::yield();
         }
         sink_.fetch_add(x, std::memory_order_relaxed);
@@ -165,7 +168,8 @@ class noise {
   noise& operator=(const noise&) = delete;
   ~noise() {
     stop_.store(true);
-    for (auto& t : threads_) t.join();
+    for (auto& t : threads_)
+      t.join();
   }
 
  private:
@@ -178,11 +182,16 @@ class noise {
 
 std::string_view to_string(failure kind) {
   switch (kind) {
-    case failure::none: return "none";
-    case failure::assertion: return "assertion";
-    case failure::uncaught_exception: return "uncaught_exception";
-    case failure::leaked_thread: return "leaked_thread";
-    case failure::hang: return "hang";
+    case failure::none:
+      return "none";
+    case failure::assertion:
+      return "assertion";
+    case failure::uncaught_exception:
+      return "uncaught_exception";
+    case failure::leaked_thread:
+      return "leaked_thread";
+    case failure::hang:
+      return "hang";
   }
   return "?";
 }
@@ -196,10 +205,9 @@ std::string report::to_string() const {
 std::ostream& operator<<(std::ostream& os, const report& r) {
   if (r.ok()) {
     os << "weft stress run passed: " << r.iterations << " round(s) in " << r.seconds << " s ("
-       << r.iterations_per_second << " rounds/s; round p50 " << r.p50_us << " us, p99 "
-       << r.p99_us << " us, max " << r.max_us << " us), " << r.sync_operations
-       << " sync operations, " << r.delays_injected << " delays injected, seed " << r.seed
-       << "\n";
+       << r.iterations_per_second << " rounds/s; round p50 " << r.p50_us << " us, p99 " << r.p99_us
+       << " us, max " << r.max_us << " us), " << r.sync_operations << " sync operations, "
+       << r.delays_injected << " delays injected, seed " << r.seed << "\n";
     return os;
   }
   os << "weft stress run FAILED: " << stress::to_string(r.kind) << "\n"
@@ -252,12 +260,12 @@ report run(const options& given, std::function<void()> body) {
         body();
       } catch (const detail::aborted&) {
       } catch (...) {
-        rt.fail(failure::uncaught_exception,
-                "the body ended with an uncaught exception: " +
-                    exception_text(std::current_exception()));
+        rt.fail(failure::uncaught_exception, "the body ended with an uncaught exception: " +
+                                                 exception_text(std::current_exception()));
       }
       dog.round_ended();
-      durations.push_back(std::chrono::duration<double, std::micro>(clock_type::now() - t0).count());
+      durations.push_back(
+          std::chrono::duration<double, std::micro>(clock_type::now() - t0).count());
       ++rep.iterations;
       if (rt.failure_kind() != failure::none) {
         rep.failing_iteration = i;
@@ -267,7 +275,8 @@ report run(const options& given, std::function<void()> body) {
     rt.leave_thread();
   }
   rep.seconds = std::chrono::duration<double>(clock_type::now() - start).count();
-  rep.iterations_per_second = rep.seconds > 0 ? static_cast<double>(rep.iterations) / rep.seconds : 0;
+  rep.iterations_per_second =
+      rep.seconds > 0 ? static_cast<double>(rep.iterations) / rep.seconds : 0;
   rep.kind = rt.failure_kind();
   rep.message = rt.failure_message();
   rep.sync_operations = rt.sync_operations();

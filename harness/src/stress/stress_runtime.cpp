@@ -165,7 +165,8 @@ void stress_runtime::inject() {
   } else if (pick < d.yield_weight + d.spin_weight) {
     const auto spin = std::chrono::nanoseconds(tl.gen.below(d.max_spin.count() + 1));
     const auto until = std::chrono::steady_clock::now() + spin;
-    while (std::chrono::steady_clock::now() < until) cpu_relax();
+    while (std::chrono::steady_clock::now() < until)
+      cpu_relax();
   } else {
     std::this_thread::sleep_for(std::chrono::microseconds(tl.gen.below(d.max_sleep.count() + 1)));
   }
@@ -201,7 +202,8 @@ void stress_runtime::mutex_lock(object_slot& /*m*/, std::mutex& native, source_l
   enter_op("mutex.lock", loc);
   // Polling rather than blocking, so that a deadlocked round can be abandoned.
   unsigned attempt = 0;
-  while (!native.try_lock()) backoff(attempt);
+  while (!native.try_lock())
+    backoff(attempt);
   inject();
 }
 
@@ -225,7 +227,8 @@ void stress_runtime::shared_mutex_lock(object_slot& /*m*/, std::shared_mutex& na
                                        source_loc loc) {
   enter_op(shared ? "shared_mutex.lock_shared" : "shared_mutex.lock", loc);
   unsigned attempt = 0;
-  while (!(shared ? native.try_lock_shared() : native.try_lock())) backoff(attempt);
+  while (!(shared ? native.try_lock_shared() : native.try_lock()))
+    backoff(attempt);
   inject();
 }
 
@@ -237,8 +240,8 @@ bool stress_runtime::shared_mutex_try_lock(object_slot& /*m*/, std::shared_mutex
   return ok;
 }
 
-void stress_runtime::shared_mutex_unlock(object_slot& /*m*/, std::shared_mutex& native,
-                                         bool shared, source_loc /*loc*/) {
+void stress_runtime::shared_mutex_unlock(object_slot& /*m*/, std::shared_mutex& native, bool shared,
+                                         source_loc /*loc*/) {
   ++tl.ops;
   inject();
   shared ? native.unlock_shared() : native.unlock();
@@ -283,8 +286,7 @@ void stress_runtime::cv_notify(object_slot& /*cv*/, std::condition_variable& nat
 }
 
 void stress_runtime::thread_spawn(weft::detail::thread_state& state,
-                                  std::unique_ptr<weft::detail::thread_body> body,
-                                  source_loc loc) {
+                                  std::unique_ptr<weft::detail::thread_body> body, source_loc loc) {
   ++tl.ops;
   if (tl.info != nullptr) tl.info->op.store("thread.spawn", std::memory_order_relaxed);
   (void)loc;
@@ -294,28 +296,28 @@ void stress_runtime::thread_spawn(weft::detail::thread_state& state,
   auto done = std::make_shared<completion>();
   const std::uint32_t index = next_index_.fetch_add(1, std::memory_order_relaxed);
   state.backend = done;
-  state.native = std::thread([this, index, done, gate = tl.children_gate,
-                              b = std::move(body)]() mutable {
-    weft::detail::runtime_scope scope(this);
-    enter_thread(index, std::move(gate));
-    try {
-      b->run();
-      b.reset();
-    } catch (const aborted&) {
-    } catch (...) {
-      fail(failure::uncaught_exception, "thread " + std::to_string(index) +
-                                            " ended with an uncaught exception: " +
-                                            exception_text(std::current_exception()));
-    }
-    try {
-      b.reset();
-    } catch (...) {
-    }
-    leave_thread();
-    std::lock_guard<std::mutex> g(done->m);
-    done->done = true;
-    done->cv.notify_all();
-  });
+  state.native =
+      std::thread([this, index, done, gate = tl.children_gate, b = std::move(body)]() mutable {
+        weft::detail::runtime_scope scope(this);
+        enter_thread(index, std::move(gate));
+        try {
+          b->run();
+          b.reset();
+        } catch (const aborted&) {
+        } catch (...) {
+          fail(failure::uncaught_exception, "thread " + std::to_string(index) +
+                                                " ended with an uncaught exception: " +
+                                                exception_text(std::current_exception()));
+        }
+        try {
+          b.reset();
+        } catch (...) {
+        }
+        leave_thread();
+        std::lock_guard<std::mutex> g(done->m);
+        done->done = true;
+        done->cv.notify_all();
+      });
 }
 
 void stress_runtime::thread_join(weft::detail::thread_state& state, source_loc loc) {

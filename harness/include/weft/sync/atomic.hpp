@@ -22,8 +22,8 @@
 namespace weft {
 template <class T>
 using atomic = std::atomic<T>;
-using std::atomic_thread_fence;
 using std::atomic_signal_fence;
+using std::atomic_thread_fence;
 }  // namespace weft
 
 #else
@@ -153,81 +153,35 @@ class atomic {
   }
 
   T fetch_add(difference_type d, std::memory_order mo = std::memory_order_seq_cst,
-              source_loc loc = source_loc::current())
-    requires detail::atomic_arithmetic<T>
-  {
+              source_loc loc = source_loc::current()) requires detail::atomic_arithmetic<T> {
     return rmw(mo, loc, [&] { return a_.fetch_add(d, mo); });
   }
   T fetch_sub(difference_type d, std::memory_order mo = std::memory_order_seq_cst,
-              source_loc loc = source_loc::current())
-    requires detail::atomic_arithmetic<T>
-  {
+              source_loc loc = source_loc::current()) requires detail::atomic_arithmetic<T> {
     return rmw(mo, loc, [&] { return a_.fetch_sub(d, mo); });
   }
   T fetch_and(T v, std::memory_order mo = std::memory_order_seq_cst,
-              source_loc loc = source_loc::current())
-    requires detail::atomic_bitwise<T>
-  {
+              source_loc loc = source_loc::current()) requires detail::atomic_bitwise<T> {
     return rmw(mo, loc, [&] { return a_.fetch_and(v, mo); });
   }
   T fetch_or(T v, std::memory_order mo = std::memory_order_seq_cst,
-             source_loc loc = source_loc::current())
-    requires detail::atomic_bitwise<T>
-  {
+             source_loc loc = source_loc::current()) requires detail::atomic_bitwise<T> {
     return rmw(mo, loc, [&] { return a_.fetch_or(v, mo); });
   }
   T fetch_xor(T v, std::memory_order mo = std::memory_order_seq_cst,
-              source_loc loc = source_loc::current())
-    requires detail::atomic_bitwise<T>
-  {
+              source_loc loc = source_loc::current()) requires detail::atomic_bitwise<T> {
     return rmw(mo, loc, [&] { return a_.fetch_xor(v, mo); });
   }
 
-  T operator++()
-    requires detail::atomic_arithmetic<T>
-  {
-    return fetch_add(1) + 1;
-  }
-  T operator++(int)
-    requires detail::atomic_arithmetic<T>
-  {
-    return fetch_add(1);
-  }
-  T operator--()
-    requires detail::atomic_arithmetic<T>
-  {
-    return fetch_sub(1) - 1;
-  }
-  T operator--(int)
-    requires detail::atomic_arithmetic<T>
-  {
-    return fetch_sub(1);
-  }
-  T operator+=(difference_type d)
-    requires detail::atomic_arithmetic<T>
-  {
-    return fetch_add(d) + d;
-  }
-  T operator-=(difference_type d)
-    requires detail::atomic_arithmetic<T>
-  {
-    return fetch_sub(d) - d;
-  }
-  T operator&=(T v)
-    requires detail::atomic_bitwise<T>
-  {
-    return fetch_and(v) & v;
-  }
-  T operator|=(T v)
-    requires detail::atomic_bitwise<T>
-  {
-    return fetch_or(v) | v;
-  }
-  T operator^=(T v)
-    requires detail::atomic_bitwise<T>
-  {
-    return fetch_xor(v) ^ v;
-  }
+  T operator++() requires detail::atomic_arithmetic<T> { return fetch_add(1) + 1; }
+  T operator++(int) requires detail::atomic_arithmetic<T> { return fetch_add(1); }
+  T operator--() requires detail::atomic_arithmetic<T> { return fetch_sub(1) - 1; }
+  T operator--(int) requires detail::atomic_arithmetic<T> { return fetch_sub(1); }
+  T operator+=(difference_type d) requires detail::atomic_arithmetic<T> { return fetch_add(d) + d; }
+  T operator-=(difference_type d) requires detail::atomic_arithmetic<T> { return fetch_sub(d) - d; }
+  T operator&=(T v) requires detail::atomic_bitwise<T> { return fetch_and(v) & v; }
+  T operator|=(T v) requires detail::atomic_bitwise<T> { return fetch_or(v) | v; }
+  T operator^=(T v) requires detail::atomic_bitwise<T> { return fetch_xor(v) ^ v; }
 
   // C++20 waiting. Under the model backend wait() is a yield loop, which the scheduler
   // treats as a spin: the waiter runs again only after another thread writes.
@@ -285,8 +239,9 @@ class atomic {
   }
 
   [[gnu::noinline]] void notify_hook(detail::runtime& rt, source_loc loc) {
-    const detail::op_desc desc{detail::op_kind::atomic_notify,    &slot_, this,
-                               std::memory_order_relaxed, std::memory_order_relaxed, loc};
+    const detail::op_desc desc{
+        detail::op_kind::atomic_notify, &slot_, this, std::memory_order_relaxed,
+        std::memory_order_relaxed,      loc};
     rt.before(desc);
     rt.after(desc, false, 0);
   }

@@ -35,8 +35,8 @@ inline clock::time_point clock::now() {
   if (auto* rt = detail::active_runtime()) [[unlikely]] {
     return rt->now();
   }
-  return time_point(std::chrono::duration_cast<duration>(
-      std::chrono::steady_clock::now().time_since_epoch()));
+  return time_point(
+      std::chrono::duration_cast<duration>(std::chrono::steady_clock::now().time_since_epoch()));
 }
 
 namespace detail {

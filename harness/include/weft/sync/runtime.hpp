@@ -68,8 +68,8 @@ enum class op_kind : std::uint8_t {
 
 struct op_desc {
   op_kind kind;
-  object_slot* slot;       // null for fences
-  const void* object;      // address of the facade object, for traces and names
+  object_slot* slot;        // null for fences
+  const void* object;       // address of the facade object, for traces and names
   std::memory_order order;  // success order for CAS
   std::memory_order failure_order;
   source_loc loc;
@@ -84,9 +84,9 @@ class thread_body {
 
 // State of a weft::thread as the backend that spawned it sees it.
 struct thread_state {
-  std::thread native;      // real thread (plain and stress modes)
-  std::uint32_t id = 0;    // logical thread id (model mode), 0 = none
-  std::uint32_t epoch = 0;  // model execution that owns `id`
+  std::thread native;             // real thread (plain and stress modes)
+  std::uint32_t id = 0;           // logical thread id (model mode), 0 = none
+  std::uint32_t epoch = 0;        // model execution that owns `id`
   std::shared_ptr<void> backend;  // backend's bookkeeping (stress: completion signal)
 };
 
@@ -120,15 +120,14 @@ class runtime {
 
   // weft::condition_variable. `lock` is held on entry and on return. A null deadline
   // waits without a timeout. Returns cv_status::timeout only if the deadline passed.
-  virtual std::cv_status cv_wait(object_slot& cv, std::condition_variable& native,
-                                 object_slot& m, std::mutex& native_m,
-                                 const time_point* deadline, source_loc loc) = 0;
+  virtual std::cv_status cv_wait(object_slot& cv, std::condition_variable& native, object_slot& m,
+                                 std::mutex& native_m, const time_point* deadline,
+                                 source_loc loc) = 0;
   virtual void cv_notify(object_slot& cv, std::condition_variable& native, bool all,
                          source_loc loc) = 0;
 
   // weft::thread
-  virtual void thread_spawn(thread_state& t, std::unique_ptr<thread_body> body,
-                            source_loc loc) = 0;
+  virtual void thread_spawn(thread_state& t, std::unique_ptr<thread_body> body, source_loc loc) = 0;
   virtual void thread_join(thread_state& t, source_loc loc) = 0;
   virtual void thread_detach(thread_state& t, source_loc loc) = 0;
   // Called by ~weft::thread while still joinable (std::thread would terminate).
@@ -154,7 +153,9 @@ class runtime {
 // thread-local load, without a TLS init wrapper.
 constinit inline thread_local runtime* tls_runtime = nullptr;
 
-[[gnu::always_inline]] inline runtime* active_runtime() noexcept { return tls_runtime; }
+[[gnu::always_inline]] inline runtime* active_runtime() noexcept {
+  return tls_runtime;
+}
 
 // Installs `rt` on the calling OS thread for the lifetime of the guard.
 class runtime_scope {

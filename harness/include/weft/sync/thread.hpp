@@ -9,8 +9,8 @@
 
 #include <cstdio>
 #include <exception>
-#include <stdexcept>
 #include <memory>
+#include <stdexcept>
 #include <system_error>
 #include <thread>
 #include <tuple>
@@ -34,8 +34,7 @@ class thread {
   thread() noexcept = default;
 
   template <class F, class... Args>
-    requires(!std::is_same_v<std::remove_cvref_t<F>, thread>)
-  explicit thread(F&& f, Args&&... args) {
+  requires(!std::is_same_v<std::remove_cvref_t<F>, thread>) explicit thread(F&& f, Args&&... args) {
     spawn(make_body(std::forward<F>(f), std::forward<Args>(args)...), source_loc::current());
   }
 
