@@ -1,0 +1,147 @@
+// weft/detail/parker.hpp — putting one blocked operation to sleep and waking it.
+//
+// A parker belongs to one blocked operation (a send, a receive, a select, a context
+// wait) and lives in that operation's stack frame. The owner calls park(); exactly one
+// other thread — the one that completed the operation on the owner's behalf — calls
+// unpark(). No busy waiting: after a short bounded spin (real threads only) the owner
+// sleeps on a weft::condition_variable, so the model checker sees an ordinary blocked
+// thread and the stress injector sees ordinary sync points.
+//
+// State machine (state_):
+//
+//   empty ──unpark (CAS)──────────────────────────────► notified
+//     │                                                    ▲
+//     └─owner locks m_, CAS──► parked ──unpark under m_────┘
+//
+// Invariants, and why the owner may destroy the parker as soon as park() returns true:
+//   * empty -> notified happens by CAS in unpark() with no later access to the parker,
+//     so an owner that sees it (while spinning) may return at once;
+//   * once the owner has moved to `parked` it reads the state only while holding m_,
+//     and parked -> notified happens only while unpark() holds m_; the owner therefore
+//     observes `notified` only after unpark() has released m_ — its last access.
+//   * a timed-out park() leaves the state `parked`, so a later park() goes straight to
+//     m_ (no lock-free spin), keeping the previous rule intact.
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+
+#include "weft/sync.hpp"
+
+namespace weft::detail {
+
+// True where a short spin before sleeping pays off: on real threads. Under a model or
+// stress backend every load is a scheduling point, so spinning only adds schedules.
+inline bool spin_allowed() noexcept {
+#if defined(WEFT_NATIVE)
+  return true;
+#else
+  return active_runtime() == nullptr;
+#endif
+}
+
+inline void cpu_relax() noexcept {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield" ::: "memory");
+#endif
+}
+
+// Exponential backoff in the style of crossbeam's Backoff: 2^step pause instructions
+// for the first steps, then yields; done() says the caller should stop spinning.
+class backoff {
+ public:
+  void snooze() noexcept {
+    if (step_ <= kSpinLimit) {
+      for (unsigned i = 0; i < (1U << step_); ++i)
+        cpu_relax();
+    } else {
+      weft::this_thread::yield();
+    }
+    ++step_;
+  }
+  void spin() noexcept {
+    for (unsigned i = 0; i < (1U << (step_ < kSpinLimit ? step_ : kSpinLimit)); ++i)
+      cpu_relax();
+    if (step_ <= kSpinLimit) ++step_;
+  }
+  bool done() const noexcept { return step_ > kYieldLimit; }
+
+ private:
+  static constexpr unsigned kSpinLimit = 6;
+  static constexpr unsigned kYieldLimit = 10;
+  unsigned step_ = 0;
+};
+
+// Locks a channel mutex, spinning on try_lock briefly first: channel critical sections
+// are a few dozen instructions, so waiting for the holder beats a futex sleep + wake.
+inline void lock_spinning(weft::mutex& m) {
+  if (spin_allowed()) {
+    backoff b;
+    for (int i = 0; i < 8; ++i) {
+      if (m.try_lock()) return;
+      b.spin();
+    }
+  }
+  m.lock();
+}
+
+class parker {
+ public:
+  parker() = default;
+  parker(const parker&) = delete;
+  parker& operator=(const parker&) = delete;
+
+  // Blocks until unpark() (returns true) or until *deadline passes (returns false).
+  // A null deadline waits without a timeout. After a false return the owner may call
+  // park() again, e.g. to wait for an unpark() it knows is coming.
+  bool park(const weft::clock::time_point* deadline) {
+    if (state_.load(std::memory_order_acquire) == kEmpty && spin_allowed()) {
+      backoff b;
+      while (!b.done()) {
+        if (state_.load(std::memory_order_acquire) == kNotified) return true;
+        b.snooze();
+      }
+    }
+    std::unique_lock<weft::mutex> lock(m_);
+    std::uint32_t s = kEmpty;
+    if (!state_.compare_exchange_strong(s, kParked, std::memory_order_acq_rel,
+                                        std::memory_order_acquire) &&
+        s == kNotified) {
+      return true;
+    }
+    while (state_.load(std::memory_order_acquire) != kNotified) {
+      if (deadline == nullptr) {
+        cv_.wait(lock);
+      } else if (cv_.wait_until(lock, *deadline) == std::cv_status::timeout) {
+        return state_.load(std::memory_order_acquire) == kNotified;
+      }
+    }
+    return true;
+  }
+
+  // Wakes the owner. Called at most once per parker, by the thread that completed the
+  // owner's operation; it must not touch the owner's state after this call.
+  void unpark() {
+    std::uint32_t s = kEmpty;
+    if (state_.compare_exchange_strong(s, kNotified, std::memory_order_acq_rel,
+                                       std::memory_order_acquire)) {
+      return;  // the owner has not gone to sleep; it sees kNotified while spinning or in park()
+    }
+    std::lock_guard<weft::mutex> lock(m_);
+    state_.store(kNotified, std::memory_order_release);
+    cv_.notify_one();
+  }
+
+ private:
+  static constexpr std::uint32_t kEmpty = 0;
+  static constexpr std::uint32_t kParked = 1;
+  static constexpr std::uint32_t kNotified = 2;
+
+  weft::atomic<std::uint32_t> state_{kEmpty};
+  weft::mutex m_;
+  weft::condition_variable cv_;
+};
+
+}  // namespace weft::detail
