@@ -31,5 +31,20 @@ int main() {
 
   const int expected = kThreads * kIncrements;
   std::printf("weft consumer: atomic=%d guarded=%d expected=%d\n", hits.load(), guarded, expected);
-  return hits.load() == expected && guarded == expected ? 0 : 1;
+
+  // The model checker links and runs from the consumer's build too.
+  weft::model::options opts;
+  opts.strategy = weft::model::strategy::dfs;
+  opts.preemption_bound = -1;
+  opts.max_schedules = 100000;
+  opts.use_environment = false;
+  const auto report = weft::model::check(opts, [] {
+    weft::atomic<int> n{0};
+    weft::thread t([&] { n.fetch_add(1); });
+    n.fetch_add(1);
+    t.join();
+    WEFT_ASSERT(n.load() == 2);
+  });
+  std::printf("%s", report.to_string().c_str());
+  return hits.load() == expected && guarded == expected && report.ok() && report.exhausted ? 0 : 1;
 }

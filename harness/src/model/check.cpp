@@ -201,7 +201,7 @@ report check(const options& given, std::function<void()> body) {
   while (rep.schedules < budget) {
     if (!strat->begin_execution()) break;
     ++rep.schedules;
-    detail::execution_result res = ex.run(body, *strat);
+    detail::execution_result res = ex.run(body, *strat, replaying);
     if (replaying && res.kind == failure::none &&
         (res.sched.steps != replayed.steps || res.sched.hash != replayed.hash)) {
       res.kind = failure::nondeterminism;
@@ -211,10 +211,24 @@ report check(const options& given, std::function<void()> body) {
           "code changed since the token was made)";
     }
     if (res.kind != failure::none) {
+      rep.replay = detail::encode_schedule(res.sched);
+      if (!replaying) {
+        // Searches record nothing; re-run the failing schedule with tracing for the report.
+        auto again = detail::make_replay_strategy(res.sched.decisions);
+        again->begin_execution();
+        detail::execution_result traced = ex.run(body, *again, true);
+        if (traced.kind == res.kind) {
+          res.message = std::move(traced.message);
+          res.trace = std::move(traced.trace);
+        } else {
+          res.trace = "  (no trace: re-running the failing schedule ended in " +
+                      std::string(to_string(traced.kind)) +
+                      " instead; the body depends on something weft does not control)\n";
+        }
+      }
       rep.kind = res.kind;
       rep.message = std::move(res.message);
       rep.trace = std::move(res.trace);
-      rep.replay = detail::encode_schedule(res.sched);
       return rep;
     }
     if (opts.max_seconds > 0 &&

@@ -36,25 +36,10 @@ bool is_release(std::memory_order mo) {
 }
 
 const char* op_name(op_kind k) {
-  switch (k) {
-    case op_kind::atomic_load:
-      return "atomic.load";
-    case op_kind::atomic_store:
-      return "atomic.store";
-    case op_kind::atomic_rmw:
-      return "atomic.rmw";
-    case op_kind::atomic_cas:
-      return "atomic.cas";
-    case op_kind::atomic_notify:
-      return "atomic.notify";
-    case op_kind::var_read:
-      return "var.read";
-    case op_kind::var_write:
-      return "var.write";
-    case op_kind::fence:
-      return "fence";
-  }
-  return "?";
+  static constexpr const char* names[] = {"atomic.load", "atomic.store",  "atomic.rmw",
+                                          "atomic.cas",  "atomic.notify", "var.read",
+                                          "var.write",   "fence"};
+  return names[static_cast<std::size_t>(k)];
 }
 
 std::string exception_text(std::exception_ptr e) {
@@ -85,10 +70,13 @@ void execution::set_name(const void* object, std::string name) {
 // ---------------------------------------------------------------------------------------
 // Running an execution
 
-execution_result execution::run(const std::function<void()>& body, strategy& strat) {
+execution_result execution::run(const std::function<void()>& body, strategy& strat, bool tracing) {
+  tracing_ = tracing;
   epoch_ = next_epoch.fetch_add(1, std::memory_order_relaxed);
   if (epoch_ == 0) epoch_ = next_epoch.fetch_add(1, std::memory_order_relaxed);
   strategy_ = &strat;
+  wants_ops_ = strat.wants_pending_ops();
+  for (auto& t : threads_) spare_threads_.push_back(std::move(t));
   threads_.clear();
   object_count_ = 0;
   names_.clear();
@@ -101,9 +89,11 @@ execution_result execution::run(const std::function<void()>& body, strategy& str
   pruned_ = false;
   failure_ = failure::none;
   failure_message_.clear();
-  sched_ = recorded_schedule{};
+  sched_.decisions.clear();
+  sched_.steps = 0;
+  sched_.hash = 0;
 
-  auto main = std::make_unique<thread_rec>();
+  auto main = new_thread_rec();
   main->id = 0;
   main->main_body = &body;
   main->stk = stacks_.acquire();
@@ -139,6 +129,14 @@ execution_result execution::run(const std::function<void()>& body, strategy& str
   result.sched = sched_;
   if (failure_ != failure::none) result.trace = format_trace();
   return result;
+}
+
+std::unique_ptr<execution::thread_rec> execution::new_thread_rec() {
+  if (spare_threads_.empty()) return std::make_unique<thread_rec>();
+  std::unique_ptr<thread_rec> t = std::move(spare_threads_.back());
+  spare_threads_.pop_back();
+  t->reset();
+  return t;
 }
 
 void execution::fiber_main(fiber* /*self*/, void* arg) {
@@ -260,13 +258,13 @@ std::uint32_t execution::pick_next() {
     candidate_ops_.clear();
     bool any_deprioritised = false;
     for (const auto& t : threads_) {
-      if (!is_enabled(*t)) continue;
+      if (t->state != run_state::runnable && !is_enabled(*t)) continue;
       if (is_deprioritised(*t)) {
         any_deprioritised = true;
         continue;
       }
       candidates_.push_back(t->id);
-      candidate_ops_.push_back(t->pending);
+      if (wants_ops_) candidate_ops_.push_back(t->pending);
     }
     if (candidates_.empty()) {
       // Spinners wait for something to change; a pending deadline is that change.
@@ -275,7 +273,7 @@ std::uint32_t execution::pick_next() {
         for (const auto& t : threads_) {
           if (is_enabled(*t)) {
             candidates_.push_back(t->id);
-            candidate_ops_.push_back(t->pending);
+            if (wants_ops_) candidate_ops_.push_back(t->pending);
           }
         }
       }
@@ -386,33 +384,27 @@ void execution::drain_step() {
 }
 
 // Operations reached through std:: wrappers (lock_guard, unique_lock) or facade operators
-// carry a location inside a header; the trace shows the caller's last location in user
-// code instead, marked approximate.
+// carry a location inside a header. Reports show the thread's last location in user code
+// instead, marked approximate; it is worked out from the trace, only when reporting.
 bool execution::is_user_file(const char* file) {
-  if (file == last_file_checked_) return last_file_is_user_;
+  if (file == nullptr) return false;
   const std::string_view f(file);
-  last_file_checked_ = file;
-  last_file_is_user_ = !f.empty() && f.find("/include/c++/") == std::string_view::npos &&
-                       f.find("/weft/sync/") == std::string_view::npos;
-  return last_file_is_user_;
+  return !f.empty() && f.find("/include/c++/") == std::string_view::npos &&
+         f.find("/weft/sync/") == std::string_view::npos;
 }
 
-source_loc execution::user_location(thread_rec& t, source_loc loc, bool& approximate) {
+source_loc execution::user_location(std::uint32_t thread, std::size_t trace_end, source_loc loc,
+                                    bool& approximate) const {
   approximate = false;
-  if (loc.file != nullptr && is_user_file(loc.file)) {
-    t.last_user_loc = loc;
-    return loc;
+  if (is_user_file(loc.file)) return loc;
+  for (std::size_t i = std::min(trace_end, trace_.size()); i-- > 0;) {
+    const trace_event& e = trace_[i];
+    if (e.thread == thread && is_user_file(e.loc.file)) {
+      approximate = true;
+      return e.loc;
+    }
   }
-  approximate = t.last_user_loc.line != 0;
-  return approximate ? t.last_user_loc : loc;
-}
-
-void execution::record(const char* what, std::uint32_t object, source_loc loc, bool has_value,
-                       std::uint64_t value) {
-  bool approximate = false;
-  const source_loc where = user_location(cur(), loc, approximate);
-  trace_.push_back(
-      trace_event{steps_, current_, what, object, value, has_value, approximate, where});
+  return loc;
 }
 
 std::size_t execution::decide(std::size_t n, value_kind kind) {
@@ -455,8 +447,6 @@ std::uint32_t execution::resolve(object_slot& slot, const void* address, obj_kin
 
 void execution::check_race(object_rec& o, std::uint32_t index, bool write, source_loc loc) {
   thread_rec& t = cur();
-  bool approximate = false;
-  const source_loc mine_loc = user_location(t, loc, approximate);
   auto unordered = [&](const access& a) {
     return a.thread != t.id && a.clock > t.clock.get(a.thread);
   };
@@ -474,16 +464,20 @@ void execution::check_race(object_rec& o, std::uint32_t index, bool write, sourc
     }
   }
   if (other != nullptr) {
+    bool approximate = false;
+    const source_loc mine_loc = user_location(t.id, trace_.size(), loc, approximate);
+    const source_loc other_loc =
+        user_location(other->thread, other->trace_index, other->loc, approximate);
     std::ostringstream msg;
     msg << "data race on " << describe_object(index) << ": " << thread_name(other->thread)
-        << (other_wrote ? " writes" : " reads") << " it at " << short_location(other->loc)
+        << (other_wrote ? " writes" : " reads") << " it at " << short_location(other_loc)
         << " (step " << other->step << ") and " << thread_name(t.id)
         << (write ? " writes" : " reads") << " it at " << short_location(mine_loc) << " (step "
         << steps_ << "), with no happens-before between them";
     abandon(failure::data_race, msg.str(), false);
     return;
   }
-  const access mine{t.id, t.clock.get(t.id), steps_, mine_loc};
+  const access mine{t.id, t.clock.get(t.id), steps_, trace_.size(), loc};
   if (write) {
     o.last_write = mine;
     o.has_write = true;
@@ -866,7 +860,7 @@ void execution::thread_spawn(weft::detail::thread_state& state,
                              std::unique_ptr<weft::detail::thread_body> body, source_loc loc) {
   schedule("thread.spawn", op_key{}, loc);
   thread_rec& parent = cur();
-  auto rec = std::make_unique<thread_rec>();
+  auto rec = new_thread_rec();
   const auto id = static_cast<std::uint32_t>(threads_.size());
   rec->id = id;
   rec->body = std::move(body);
@@ -1042,7 +1036,7 @@ std::string execution::describe_wait(const thread_rec& t) {
   }
   if (t.pending_loc.line != 0) {
     bool approximate = false;
-    const source_loc where = user_location(const_cast<thread_rec&>(t), t.pending_loc, approximate);
+    const source_loc where = user_location(t.id, trace_.size(), t.pending_loc, approximate);
     out += (approximate ? ", near " : ", at ") + short_location(where);
   }
   return out;
@@ -1080,15 +1074,24 @@ std::string execution::format_trace() const {
   if (!limits_.full_trace && trace_.size() > short_trace_steps) {
     first = trace_.size() - short_trace_steps;
   }
-  for (std::size_t i = first; i < trace_.size(); ++i) {
+  // Last user-code location of each thread, carried forward through the whole trace.
+  std::vector<source_loc> last_user(threads_.size());
+  for (std::size_t i = 0; i < trace_.size(); ++i) {
     const trace_event& e = trace_[i];
+    const bool user = is_user_file(e.loc.file);
+    if (user) last_user[e.thread] = e.loc;
+    if (i < first) continue;
     trace_row r;
     r.step = std::to_string(e.step);
     r.thread = thread_name(e.thread);
     r.operation = e.operation;
     if (e.object != trace_event::no_object) r.object = describe_object(e.object);
     if (e.has_value) r.value = std::to_string(e.value);
-    r.location = (e.approximate ? "~" : "") + short_location(e.loc);
+    if (user || last_user[e.thread].line == 0) {
+      r.location = short_location(e.loc);
+    } else {
+      r.location = "~" + short_location(last_user[e.thread]);
+    }
     rows.push_back(std::move(r));
   }
   std::string out;

@@ -66,8 +66,10 @@ class execution final : public weft::detail::runtime {
   ~execution() override;
 
   // Runs `body` once as logical thread 0 under `strat`; returns when every logical
-  // thread has finished or been unwound.
-  execution_result run(const std::function<void()>& body, strategy& strat);
+  // thread has finished or been unwound. With `tracing`, every operation is recorded
+  // and a failure comes with its trace; searches run without it and re-run a failing
+  // schedule with it, so the hot path records nothing.
+  execution_result run(const std::function<void()>& body, strategy& strat, bool tracing);
 
   void set_name(const void* object, std::string name);
   static execution* current() noexcept;
@@ -108,6 +110,7 @@ class execution final : public weft::detail::runtime {
     std::uint32_t thread;
     std::uint32_t clock;
     std::uint64_t step;
+    std::size_t trace_index;
     source_loc loc;
   };
 
@@ -150,13 +153,36 @@ class execution final : public weft::detail::runtime {
     std::uint32_t last_load_object = 0xFFFFFFFFu;
     std::uint32_t last_load_version = 0;
     source_loc last_load_loc;
-    source_loc last_user_loc;  // last operation called from user code, for reports
     bool started = false;
     op_key pending;
     const char* pending_what = "start";
     source_loc pending_loc;
     source_loc spawn_loc;
     std::uint32_t drain_ops = 0;
+
+    // Makes a pooled record new again; keeps the fiber and the clocks' capacity.
+    void reset() {
+      id = 0;
+      has_stack = false;
+      body.reset();
+      main_body = nullptr;
+      state = run_state::runnable;
+      waiting = wait_kind::none;
+      wait_object = cv_mutex = 0;
+      notified = timed_out = has_deadline = detached = joined = started = false;
+      deadline = 0;
+      clock.clear();
+      fence_release.clear();
+      pending_acquire.clear();
+      spin_epoch = 0;
+      last_load_object = 0xFFFFFFFFu;
+      last_load_version = 0;
+      last_load_loc = source_loc{};
+      pending = op_key{};
+      pending_what = "start";
+      pending_loc = spawn_loc = source_loc{};
+      drain_ops = 0;
+    }
   };
 
   static void fiber_main(fiber* self, void* arg);
@@ -190,15 +216,23 @@ class execution final : public weft::detail::runtime {
   void drain_lock(weft::detail::object_slot& m, const void* address, bool shared);
 
   void record(const char* what, std::uint32_t object, source_loc loc, bool has_value = false,
-              std::uint64_t value = 0);
+              std::uint64_t value = 0) {
+    if (tracing_) {
+      trace_.push_back(trace_event{steps_, current_, what, object, value, has_value, loc});
+    }
+  }
   std::size_t decide(std::size_t n, value_kind kind);
 
   void check_race(object_rec& o, std::uint32_t index, bool write, source_loc loc);
   void acquire_mutex(thread_rec& t, object_rec& m);
   void release_to(object_rec& m, thread_rec& t);
 
-  bool is_user_file(const char* file);
-  source_loc user_location(thread_rec& t, source_loc loc, bool& approximate);
+  static bool is_user_file(const char* file);
+  // `loc` if it is in user code, else the thread's last user-code location before trace
+  // position `trace_end` (approximate = true).
+  source_loc user_location(std::uint32_t thread, std::size_t trace_end, source_loc loc,
+                           bool& approximate) const;
+  std::unique_ptr<thread_rec> new_thread_rec();
   std::string describe_object(std::uint32_t index) const;
   std::string describe_wait(const thread_rec& t);
   std::string format_trace() const;
@@ -232,8 +266,9 @@ class execution final : public weft::detail::runtime {
   // Scratch for schedule(): reused so a scheduling point does not allocate.
   std::vector<std::uint32_t> candidates_;
   std::vector<op_key> candidate_ops_;
-  const char* last_file_checked_ = nullptr;
-  bool last_file_is_user_ = false;
+  bool wants_ops_ = false;
+  bool tracing_ = false;
+  std::vector<std::unique_ptr<thread_rec>> spare_threads_;
 };
 
 }  // namespace weft::model::detail

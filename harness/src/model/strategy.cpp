@@ -164,6 +164,7 @@ class dfs_strategy final : public strategy {
   }
 
   bool exhausted() const override { return exhausted_; }
+  bool wants_pending_ops() const override { return true; }
 
  private:
   struct sleeper {

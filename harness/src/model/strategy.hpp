@@ -56,6 +56,8 @@ class strategy {
   virtual std::size_t pick_value(std::size_t n, value_kind kind) = 0;
   virtual void thread_created(std::uint32_t /*id*/) {}
   virtual void end_execution(std::uint64_t /*steps*/) {}
+  // Whether pick_thread needs thread_choice::ops (partial-order reduction).
+  virtual bool wants_pending_ops() const { return false; }
   // dfs: the bounded space has been explored completely.
   virtual bool exhausted() const { return false; }
 };

@@ -16,7 +16,6 @@ struct trace_event {
   std::uint32_t object;   // index into the execution's objects, or none
   std::uint64_t value;
   bool has_value;
-  bool approximate;  // loc is the thread's last user-code location, not the op's own
   source_loc loc;
   static constexpr std::uint32_t no_object = 0xFFFFFFFFu;
 };
