@@ -62,9 +62,8 @@ TEST(Context, WaitIsWokenByCancelFromAnotherThread) {
     c.wait();
     woke = true;
   });
-  ASSERT_TRUE(eventually([&] {
-    return weft::test::blocked_receivers(ctx.done()) == 1;  // waiting on the done channel
-  }));
+  const auto done = ctx.done();
+  ASSERT_TRUE(eventually([&] { return weft::test::blocked_receivers(done) == 1; }));
   EXPECT_FALSE(woke.load());
   cancel();
   waiter.join();

@@ -21,11 +21,14 @@
 //   * recvq has live nodes only while the buffer is empty; sendq only while it is full;
 //   * once closed, both queues hold no live nodes and nothing is added to sendq.
 // Lock order: channels are locked one at a time, except by select, which locks all of
-// its channels in address order. A parker's mutex is a leaf and is only ever taken
-// after the channel mutexes are released. Wake-ups happen after unlocking.
+// its channels in one global order (lock_before: creation rank, then address). A
+// parker's mutex is a leaf, only ever taken after the channel mutexes are released:
+// wake-ups happen after unlocking.
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <type_traits>
@@ -43,10 +46,23 @@ namespace weft::detail {
 // Outcome of a non-blocking attempt made under the channel's mutex.
 enum class attempt { done, closed, blocked };
 
+// Creation rank of a channel: select locks its channels in (rank, address) order.
+// Go orders by address alone; a rank makes the order — and so the sequence of lock
+// operations a model execution records — independent of where the allocator put the
+// channels, so a replayed schedule meets the same lock order. Model executions run all
+// logical threads on one OS thread, so this thread-local counter numbers channels in
+// creation order; across OS threads ranks may repeat, and the address breaks the tie
+// (any fixed total order prevents deadlock).
+inline std::uint64_t next_chan_rank() noexcept {
+  thread_local std::uint64_t counter = 0;
+  return ++counter;
+}
+
 // The element-type-independent part: what select needs to lock and to order.
 class chan_core {
  public:
-  explicit chan_core(std::size_t capacity) noexcept : capacity_(capacity) {}
+  explicit chan_core(std::size_t capacity) noexcept
+      : capacity_(capacity), rank_(next_chan_rank()) {}
   chan_core(const chan_core&) = delete;
   chan_core& operator=(const chan_core&) = delete;
 
@@ -54,12 +70,19 @@ class chan_core {
   void unlock() { mu_.unlock(); }
   std::size_t capacity() const noexcept { return capacity_; }
 
+  // The global lock order of select (see next_chan_rank).
+  friend bool lock_before(const chan_core* a, const chan_core* b) noexcept {
+    if (a->rank_ != b->rank_) return a->rank_ < b->rank_;
+    return std::less<>{}(a, b);
+  }
+
  protected:
   weft::mutex mu_;
   wait_queue recvq_;
   wait_queue sendq_;
   weft::var<bool> closed_{false};
   const std::size_t capacity_;
+  const std::uint64_t rank_;
 };
 
 template <class T>

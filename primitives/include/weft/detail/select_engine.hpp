@@ -3,8 +3,8 @@
 //
 // The algorithm is Go's selectgo, with the random choice made among the ready cases:
 //
-//   1. lock every channel involved, once each, in address order (a global order, so
-//      two selects over the same channels cannot deadlock);
+//   1. lock every channel involved, once each, in one global order (creation rank,
+//      then address — see chan_state.hpp), so two selects cannot deadlock;
 //   2. scan: collect the ready cases; if there are any, pick one with
 //      weft::model::choose(k) — uniform among the k ready cases, and a choice point the
 //      model checker explores — fire it, unlock, wake whoever it completed, run its
@@ -37,18 +37,18 @@
 
 namespace weft::detail {
 
-// The distinct channels of a select, sorted by address.
+// The distinct channels of a select, in the global lock order (lock_before).
 template <std::size_t N>
 class lock_set {
  public:
   void add(chan_core* c) noexcept {
     if (c == nullptr) return;
+    for (std::size_t j = 0; j < n_; ++j) {
+      if (cores_[j] == c) return;  // already locked through another case
+    }
     std::size_t i = n_;
-    while (i > 0 && std::less<>{}(c, cores_[i - 1]))
-      --i;
-    if (i > 0 && cores_[i - 1] == c) return;  // already locked through another case
-    for (std::size_t j = n_; j > i; --j)
-      cores_[j] = cores_[j - 1];
+    for (; i > 0 && lock_before(c, cores_[i - 1]); --i)
+      cores_[i] = cores_[i - 1];
     cores_[i] = c;
     ++n_;
   }

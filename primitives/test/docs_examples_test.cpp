@@ -1,0 +1,68 @@
+// The examples of docs/primitives.md, compiled and run: keep the two in sync.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+#include "weft/channel.hpp"
+#include "weft/context.hpp"
+#include "weft/select.hpp"
+#include "weft/sync.hpp"
+
+namespace {
+
+TEST(DocsExamples, Channel) {
+  weft::channel<int> jobs(16);  // buffered
+  weft::channel<int> results;   // unbuffered (rendezvous)
+
+  weft::thread worker([jobs, results] {  // handles are cheap shared copies, like Go's chan
+    for (int j : jobs)
+      results.send(j * j);  // ends when jobs is closed and drained
+    results.close();
+  });
+  for (int j = 1; j <= 3; ++j)
+    jobs.send(j);
+  jobs.close();
+  int sum = 0;
+  while (std::optional<int> r = results.recv())
+    sum += *r;  // nullopt: closed and drained
+  worker.join();
+  EXPECT_EQ(sum, 1 + 4 + 9);
+}
+
+TEST(DocsExamples, Select) {
+  weft::channel<int> numbers(1);
+  weft::channel<std::string> words;  // nobody receives: its send case never fires
+  numbers.send(7);
+  int got = 0;
+  std::size_t fired =
+      weft::select(weft::recv(numbers, [&](std::optional<int> v) { got = v.value_or(-1); }),
+                   weft::send(words, std::string("hi"), [] { /* a receiver took it */ }),
+                   weft::timeout(std::chrono::seconds(1), [] { /* nothing for 1 s */ }));
+  EXPECT_EQ(fired, 0u);
+  EXPECT_EQ(got, 7);
+}
+
+TEST(DocsExamples, Context) {
+  auto [ctx, cancel] = weft::with_timeout(weft::background(), std::chrono::seconds(5));
+  auto [child, cancel_child] = weft::with_cancel(ctx);
+  weft::channel<int> work;
+
+  weft::thread worker([child = child, work] {
+    while (true) {
+      auto job = work.recv(child);  // ok, closed, or cancelled
+      if (!job) break;
+    }
+  });
+  int callbacks = 0;
+  auto stop = child.after_cancel([&] { ++callbacks; });
+  cancel();  // cancels ctx and, through it, child
+  worker.join();
+  EXPECT_EQ(child.err(), weft::context_errc::cancelled);
+  cancel_child();  // releasing a done context is harmless
+  EXPECT_EQ(callbacks, 1);
+  EXPECT_FALSE(stop.stop());
+}
+
+}  // namespace
