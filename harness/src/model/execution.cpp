@@ -19,8 +19,8 @@ using weft::detail::op_kind;
 constinit thread_local execution* tls_execution = nullptr;
 std::atomic<std::uint32_t> next_epoch{1};
 
-// A spinning thread in drain mode is stopped after this many operations.
-constexpr std::uint32_t max_drain_ops = 100000;
+// After a failure the execution winds down for at most this many more steps.
+constexpr std::uint64_t wind_down_steps = 20000;
 // Short traces show this many of the last steps.
 constexpr std::size_t short_trace_steps = 40;
 // Pending-operation keys of threads that have not started: unique, so independent.
@@ -85,7 +85,7 @@ execution_result execution::run(const std::function<void()>& body, strategy& str
   write_epoch_ = 0;
   now_ = 0;
   spurious_used_ = 0;
-  aborting_ = false;
+  winding_down_ = false;
   pruned_ = false;
   failure_ = failure::none;
   failure_message_.clear();
@@ -115,7 +115,14 @@ execution_result execution::run(const std::function<void()>& body, strategy& str
   }
 
   for (auto& t : threads_) {
-    if (t->has_stack) stacks_.release(t->stk);
+    if (!t->has_stack) continue;
+    if (t->state == run_state::finished) {
+      stacks_.release(t->stk);
+    } else {
+      // Stuck in a wound-down execution: never resumed, never unwound. Its stack may still
+      // hold the only references to some objects, so it is kept, not reused.
+      stacks_.quarantine(t->stk);
+    }
     t->has_stack = false;
   }
   strategy_->end_execution(steps_);
@@ -156,16 +163,15 @@ void execution::run_thread(thread_rec& t) {
     }
   } catch (const execution_aborted&) {
   } catch (...) {
-    if (!aborting_) {
-      abandon(failure::uncaught_exception,
-              thread_name(t.id) +
-                  " ended with an uncaught exception: " + exception_text(std::current_exception()),
-              false);
-    }
+    fail(failure::uncaught_exception, thread_name(t.id) + " ended with an uncaught exception: " +
+                                          exception_text(std::current_exception()));
   }
   try {
     t.body.reset();
-  } catch (...) {  // a destructor throwing while the execution is abandoned
+  } catch (...) {
+    fail(failure::uncaught_exception,
+         thread_name(t.id) + ": destroying its callable threw " +
+             exception_text(std::current_exception()));
   }
   finish_thread(t);
 }
@@ -173,7 +179,7 @@ void execution::run_thread(thread_rec& t) {
 void execution::finish_thread(thread_rec& t) {
   t.state = run_state::finished;
   --live_threads_;
-  if (!aborting_) {
+  if (!winding_down_) {
     wrote_shared_state();
     record("thread.exit", trace_event::no_object, t.pending_loc);
     if (t.id == 0) {
@@ -181,21 +187,15 @@ void execution::finish_thread(thread_rec& t) {
       for (const auto& other : threads_) {
         if (other->id != 0 && other->state != run_state::finished && !other->detached &&
             !other->joined) {
-          abandon(failure::leaked_thread,
-                  thread_name(other->id) + " (started at " + short_location(other->spawn_loc) +
-                      ") was neither joined nor detached when the test body returned",
-                  false);
+          fail(failure::leaked_thread,
+               thread_name(other->id) + " (started at " + short_location(other->spawn_loc) +
+                   ") was neither joined nor detached when the test body returned");
           break;
         }
       }
     }
   }
-  std::uint32_t next = 0;
-  if (aborting_) {
-    next = next_to_drain(threads_.size());
-  } else {
-    next = pick_next();
-  }
+  const std::uint32_t next = pick_next();
   if (next == no_thread) os_fiber_.exit_from(t.fib);
   current_ = next;
   threads_[next]->fib.exit_from(t.fib);
@@ -279,47 +279,52 @@ std::uint32_t execution::pick_next() {
       }
     }
     if (candidates_.empty()) {
-      if (live_threads_ == 0) return no_thread;
-      abandon(failure::deadlock, deadlock_message(), false);
+      if (live_threads_ == 0 || winding_down_) return no_thread;
+      fail(failure::deadlock, deadlock_message());
       return no_thread;
     }
     std::uint32_t chosen = candidates_[0];
     if (candidates_.size() > 1) {
       const bool current_runs =
           std::find(candidates_.begin(), candidates_.end(), current_) != candidates_.end();
-      const thread_choice choice{candidates_, candidate_ops_,
-                                 current_runs ? static_cast<int>(current_) : -1, steps_};
-      std::size_t index = 0;
-      try {
-        index = strategy_->pick_thread(choice);
-      } catch (const prune_execution&) {
-        pruned_ = true;
-        abandon(failure::none, "", false);
-        return no_thread;
-      } catch (const replay_diverged& e) {
-        abandon(failure::nondeterminism, nondeterminism_message(e.what), false);
-        return no_thread;
+      if (winding_down_) {
+        // No more exploring: keep the running thread if it can run, else the first one.
+        if (current_runs) chosen = current_;
+      } else {
+        const thread_choice choice{candidates_, candidate_ops_,
+                                   current_runs ? static_cast<int>(current_) : -1, steps_};
+        try {
+          chosen = candidates_[strategy_->pick_thread(choice)];
+          sched_.decisions.push_back(chosen);
+        } catch (const prune_execution&) {
+          pruned_ = true;
+          fail(failure::none, "");
+          if (current_runs) chosen = current_;
+        } catch (const replay_diverged& e) {
+          fail(failure::nondeterminism, nondeterminism_message(e.what));
+          if (current_runs) chosen = current_;
+        }
       }
-      chosen = candidates_[index];
-      sched_.decisions.push_back(chosen);
     }
-    sched_.hash = sched_.hash * 16777619u ^ (chosen + 1);
+    if (!winding_down_) sched_.hash = sched_.hash * 16777619u ^ (chosen + 1);
     return chosen;
   }
 }
 
 void execution::schedule(const char* what, op_key key, source_loc loc) {
-  if (aborting_) return;
   thread_rec& t = cur();
   t.pending = key;
   t.pending_what = what;
   t.pending_loc = loc;
-  if (++steps_ > limits_.max_steps) {
-    abandon(failure::livelock, livelock_message(), false);
-    return;
+  ++steps_;
+  if (!winding_down_ && steps_ > limits_.max_steps) {
+    fail(failure::livelock, livelock_message());
+  }
+  if (winding_down_ && ++wind_down_steps_ > wind_down_steps) {
+    give_up();  // still running long after the failure: leave every thread where it is
   }
   const std::uint32_t next = pick_next();
-  if (aborting_ || next == no_thread) return;
+  if (next == no_thread) give_up();  // nothing can run: this thread is stuck for good
   switch_to(next);
 }
 
@@ -330,57 +335,22 @@ void execution::switch_to(std::uint32_t next) {
   threads_[next]->fib.switch_from(from.fib);
 }
 
-std::uint32_t execution::next_to_drain(std::size_t below) {
-  for (std::size_t i = std::min(below, threads_.size()); i-- > 0;) {
-    thread_rec& t = *threads_[i];
-    if (t.state == run_state::finished || i == current_) continue;
-    if (!t.started) {
-      // Never ran: nothing to unwind; drop its callable here.
-      t.state = run_state::finished;
-      --live_threads_;
-      try {
-        t.body.reset();
-      } catch (...) {
-      }
-      continue;
-    }
-    return static_cast<std::uint32_t>(i);
+void execution::fail(failure kind, std::string message) {
+  if (winding_down_) return;  // the first failure is the one reported
+  winding_down_ = true;
+  wind_down_steps_ = 0;
+  if (kind != failure::none) {
+    failure_ = kind;
+    failure_message_ = std::move(message);
   }
-  return no_thread;
 }
 
-void execution::abandon(failure kind, std::string message, bool may_throw) {
-  if (!aborting_) {
-    if (kind != failure::none) {
-      failure_ = kind;
-      failure_message_ = std::move(message);
-      failure_thread_ = current_;
-    }
-    aborting_ = true;
-    // Children usually borrow their parents' state, so unwind the youngest first: switch
-    // to every later-started unfinished thread; each, when done, passes on to the next
-    // youngest, and we are resumed when our turn comes.
-    const std::uint32_t self = current_;
-    std::uint32_t next = 0;
-    while ((next = next_to_drain(threads_.size())) != no_thread && next > self) {
-      switch_to(next);
-    }
-  }
-  if (may_throw && std::uncaught_exceptions() == 0) throw execution_aborted{};
-}
-
-bool execution::drain_blocking() {
-  // A blocking operation in an abandoned execution: unwind unless already unwinding.
-  if (std::uncaught_exceptions() == 0) throw execution_aborted{};
-  return true;
-}
-
-void execution::drain_step() {
-  thread_rec& t = cur();
-  if (++t.drain_ops > max_drain_ops && std::uncaught_exceptions() == 0) {
-    t.drain_ops = 0;
-    throw execution_aborted{};
-  }
+void execution::give_up() {
+  // Ends the execution now: control returns to check(); unfinished threads stay
+  // suspended where they are (their stacks are quarantined by run()).
+  winding_down_ = true;
+  os_fiber_.switch_from(cur().fib);
+  __builtin_unreachable();  // a given-up thread is never resumed
 }
 
 // Operations reached through std:: wrappers (lock_guard, unique_lock) or facade operators
@@ -408,16 +378,16 @@ source_loc execution::user_location(std::uint32_t thread, std::size_t trace_end,
 }
 
 std::size_t execution::decide(std::size_t n, value_kind kind) {
-  if (n <= 1 || aborting_) return 0;
+  if (n <= 1 || winding_down_) return 0;
   std::size_t v = 0;
   try {
     v = strategy_->pick_value(n, kind);
   } catch (const prune_execution&) {
     pruned_ = true;
-    abandon(failure::none, "", false);
+    fail(failure::none, "");
     return 0;
   } catch (const replay_diverged& e) {
-    abandon(failure::nondeterminism, nondeterminism_message(e.what), false);
+    fail(failure::nondeterminism, nondeterminism_message(e.what));
     return 0;
   }
   sched_.decisions.push_back(static_cast<std::uint32_t>(v));
@@ -474,7 +444,7 @@ void execution::check_race(object_rec& o, std::uint32_t index, bool write, sourc
         << " (step " << other->step << ") and " << thread_name(t.id)
         << (write ? " writes" : " reads") << " it at " << short_location(mine_loc) << " (step "
         << steps_ << "), with no happens-before between them";
-    abandon(failure::data_race, msg.str(), false);
+    fail(failure::data_race, msg.str());
     return;
   }
   const access mine{t.id, t.clock.get(t.id), steps_, trace_.size(), loc};
@@ -509,10 +479,6 @@ void execution::release_to(object_rec& m, thread_rec& t) {
 // Atomics, vars, fences
 
 void execution::before(const op_desc& op) {
-  if (aborting_) {
-    drain_step();
-    return;
-  }
   op_key key;
   if (op.slot != nullptr) {
     const bool is_var = op.kind == op_kind::var_read || op.kind == op_kind::var_write;
@@ -523,7 +489,6 @@ void execution::before(const op_desc& op) {
 }
 
 void execution::after(const op_desc& op, bool wrote, std::uint64_t value) {
-  if (aborting_) return;
   thread_rec& t = cur();
   if (op.kind == op_kind::fence) {
     if (is_acquire(op.order)) t.clock.join(t.pending_acquire);
@@ -600,61 +565,31 @@ void execution::after(const op_desc& op, bool wrote, std::uint64_t value) {
 
 void execution::mutex_lock(object_slot& m, std::mutex& native, source_loc loc) {
   thread_rec& t = cur();
-  if (aborting_) {
-    drain_lock(m, &native, false);
-    return;
-  }
   const std::uint32_t index = resolve(m, &native, obj_kind::mutex);
   if (objects_[index].owner == static_cast<int>(t.id)) {
-    abandon(failure::deadlock,
-            thread_name(t.id) + " locks " + describe_object(index) + " at " + short_location(loc) +
-                ", which it already holds (weft::mutex is not recursive)",
-            true);
-    return;
+    fail(failure::deadlock, thread_name(t.id) + " locks " + describe_object(index) + " at " +
+                                short_location(loc) +
+                                ", which it already holds (weft::mutex is not recursive)");
+    give_up();
   }
   t.state = run_state::waiting;
   t.waiting = wait_kind::mutex;
   t.wait_object = index;
-  schedule("mutex.lock", op_key{index, false}, loc);
+  schedule("mutex.lock", op_key{index, false}, loc);  // returns once the mutex is free
   t.state = run_state::runnable;
   t.waiting = wait_kind::none;
-  if (aborting_) {
-    drain_lock(m, &native, false);
-    return;
-  }
   acquire_mutex(t, objects_[index]);
   record("mutex.lock", index, loc);
-}
-
-void execution::drain_lock(object_slot& m, const void* address, bool shared) {
-  thread_rec& t = cur();
-  const std::uint32_t index = resolve(m, address, obj_kind::mutex);
-  object_rec& o = objects_[index];
-  if (o.owner < 0 && (shared || o.readers == 0)) {
-    if (shared) {
-      ++o.readers;
-    } else {
-      o.owner = static_cast<int>(t.id);
-    }
-    return;
-  }
-  drain_blocking();
 }
 
 bool execution::mutex_try_lock(object_slot& m, std::mutex& native, source_loc loc) {
   thread_rec& t = cur();
   const std::uint32_t index = resolve(m, &native, obj_kind::mutex);
-  if (!aborting_) schedule("mutex.try_lock", op_key{index, false}, loc);
+  schedule("mutex.try_lock", op_key{index, false}, loc);
   object_rec& o = objects_[index];
   const bool ok = o.owner < 0;
-  if (ok) {
-    if (aborting_) {
-      o.owner = static_cast<int>(t.id);
-    } else {
-      acquire_mutex(t, o);
-    }
-  }
-  if (!aborting_) record("mutex.try_lock", index, loc, true, ok ? 1 : 0);
+  if (ok) acquire_mutex(t, o);
+  record("mutex.try_lock", index, loc, true, ok ? 1 : 0);
   return ok;
 }
 
@@ -663,16 +598,9 @@ void execution::mutex_unlock(object_slot& m, std::mutex& native, source_loc loc)
   const std::uint32_t index = resolve(m, &native, obj_kind::mutex);
   object_rec& o = objects_[index];
   if (o.owner != static_cast<int>(t.id)) {
-    if (!aborting_) {
-      abandon(failure::assertion,
-              thread_name(t.id) + " unlocks " + describe_object(index) + " at " +
-                  short_location(loc) + " without holding it",
-              false);
-    }
-    return;
-  }
-  if (aborting_) {
-    o.owner = -1;
+    // Not a scheduling point and never throws: unlock runs in destructors.
+    fail(failure::assertion, thread_name(t.id) + " unlocks " + describe_object(index) + " at " +
+                                 short_location(loc) + " without holding it");
     return;
   }
   release_to(o, t);
@@ -682,17 +610,11 @@ void execution::mutex_unlock(object_slot& m, std::mutex& native, source_loc loc)
 void execution::shared_mutex_lock(object_slot& m, std::shared_mutex& native, bool shared,
                                   source_loc loc) {
   thread_rec& t = cur();
-  if (aborting_) {
-    drain_lock(m, &native, shared);
-    return;
-  }
   const std::uint32_t index = resolve(m, &native, obj_kind::shared_mutex);
   if (objects_[index].owner == static_cast<int>(t.id)) {
-    abandon(failure::deadlock,
-            thread_name(t.id) + " locks " + describe_object(index) + " at " + short_location(loc) +
-                ", which it already holds exclusively",
-            true);
-    return;
+    fail(failure::deadlock, thread_name(t.id) + " locks " + describe_object(index) + " at " +
+                                short_location(loc) + ", which it already holds exclusively");
+    give_up();
   }
   t.state = run_state::waiting;
   t.waiting = shared ? wait_kind::shared_shared : wait_kind::shared_excl;
@@ -700,10 +622,6 @@ void execution::shared_mutex_lock(object_slot& m, std::shared_mutex& native, boo
   schedule(shared ? "shared_mutex.lock_shared" : "shared_mutex.lock", op_key{index, false}, loc);
   t.state = run_state::runnable;
   t.waiting = wait_kind::none;
-  if (aborting_) {
-    drain_lock(m, &native, shared);
-    return;
-  }
   object_rec& o = objects_[index];
   if (shared) {
     ++o.readers;
@@ -718,7 +636,7 @@ bool execution::shared_mutex_try_lock(object_slot& m, std::shared_mutex& native,
                                       source_loc loc) {
   thread_rec& t = cur();
   const std::uint32_t index = resolve(m, &native, obj_kind::shared_mutex);
-  if (!aborting_) schedule("shared_mutex.try_lock", op_key{index, false}, loc);
+  schedule("shared_mutex.try_lock", op_key{index, false}, loc);
   object_rec& o = objects_[index];
   const bool ok = o.owner < 0 && (shared || o.readers == 0);
   if (ok) {
@@ -729,7 +647,7 @@ bool execution::shared_mutex_try_lock(object_slot& m, std::shared_mutex& native,
       acquire_mutex(t, o);
     }
   }
-  if (!aborting_) record("shared_mutex.try_lock", index, loc, true, ok ? 1 : 0);
+  record("shared_mutex.try_lock", index, loc, true, ok ? 1 : 0);
   return ok;
 }
 
@@ -740,56 +658,38 @@ void execution::shared_mutex_unlock(object_slot& m, std::shared_mutex& native, b
   object_rec& o = objects_[index];
   const bool holds = shared ? o.readers > 0 : o.owner == static_cast<int>(t.id);
   if (!holds) {
-    if (!aborting_) {
-      abandon(failure::assertion,
-              thread_name(t.id) + " unlocks " + describe_object(index) + " at " +
-                  short_location(loc) + " without holding it",
-              false);
-    }
+    fail(failure::assertion, thread_name(t.id) + " unlocks " + describe_object(index) + " at " +
+                                 short_location(loc) + " without holding it");
     return;
   }
   if (shared) {
     --o.readers;
-    if (!aborting_) {
-      // Readers publish to the next writer; joining keeps every reader's history.
-      o.clock.join(t.clock);
-      t.clock.tick(t.id);
-      wrote_shared_state();
-    }
-  } else if (aborting_) {
-    o.owner = -1;
+    // Readers publish to the next writer; joining keeps every reader's history.
+    o.clock.join(t.clock);
+    t.clock.tick(t.id);
+    wrote_shared_state();
   } else {
     release_to(o, t);
   }
-  if (!aborting_) record(shared ? "shared_mutex.unlock_shared" : "shared_mutex.unlock", index, loc);
+  record(shared ? "shared_mutex.unlock_shared" : "shared_mutex.unlock", index, loc);
 }
 
 // ---------------------------------------------------------------------------------------
 // Condition variables
 
-std::cv_status execution::cv_wait(object_slot& cv, std::condition_variable& native, object_slot& m,
-                                  std::mutex& native_m, const weft::detail::time_point* deadline,
-                                  source_loc loc) {
+std::cv_status execution::cv_wait(object_slot& cv, std::condition_variable& native,
+                                  object_slot& m, std::mutex& native_m,
+                                  const weft::detail::time_point* deadline, source_loc loc) {
   thread_rec& t = cur();
   const std::uint32_t mi = resolve(m, &native_m, obj_kind::mutex);
-  if (aborting_) {
-    if (objects_[mi].owner == static_cast<int>(t.id)) objects_[mi].owner = -1;
-    drain_blocking();
-    return std::cv_status::no_timeout;
-  }
   const std::uint32_t ci = resolve(cv, &native, obj_kind::condvar);
   if (objects_[mi].owner != static_cast<int>(t.id)) {
-    abandon(failure::assertion,
-            thread_name(t.id) + " waits on " + describe_object(ci) + " at " + short_location(loc) +
-                " without holding " + describe_object(mi),
-            true);
-    return std::cv_status::no_timeout;
+    fail(failure::assertion, thread_name(t.id) + " waits on " + describe_object(ci) + " at " +
+                                 short_location(loc) + " without holding " + describe_object(mi));
+    give_up();
   }
   schedule("cv.wait", op_key{ci, false}, loc);
-  if (aborting_) {
-    drain_blocking();
-    return std::cv_status::no_timeout;
-  }
+  // Releasing the mutex and starting to wait are one atomic step.
   release_to(objects_[mi], t);
   bool spurious = false;
   if (limits_.spurious_wakeups && spurious_used_ < limits_.max_spurious) {
@@ -808,19 +708,12 @@ std::cv_status execution::cv_wait(object_slot& cv, std::condition_variable& nati
     if (t.deadline <= now_) t.timed_out = true;
   }
   record(spurious ? "cv.wait (spurious wake-up)" : "cv.wait", ci, loc);
+  // Returns once notified (or timed out) and the mutex is free again.
   schedule("cv.wake", op_key{mi, false}, loc);
   const bool timed_out = !t.notified && t.timed_out;
   t.state = run_state::runnable;
   t.waiting = wait_kind::none;
   t.notified = t.timed_out = t.has_deadline = false;
-  if (aborting_) {
-    if (objects_[mi].owner < 0) {
-      objects_[mi].owner = static_cast<int>(t.id);
-    } else {
-      drain_blocking();
-    }
-    return std::cv_status::no_timeout;
-  }
   acquire_mutex(t, objects_[mi]);
   record(timed_out ? "cv.wake (timeout)" : "cv.wake", ci, loc);
   return timed_out ? std::cv_status::timeout : std::cv_status::no_timeout;
@@ -828,25 +721,22 @@ std::cv_status execution::cv_wait(object_slot& cv, std::condition_variable& nati
 
 void execution::cv_notify(object_slot& cv, std::condition_variable& native, bool all,
                           source_loc loc) {
-  if (aborting_) return;
   const std::uint32_t ci = resolve(cv, &native, obj_kind::condvar);
   schedule(all ? "cv.notify_all" : "cv.notify_one", op_key{ci, false}, loc);
-  if (aborting_) return;
-  std::vector<thread_rec*> waiters;
+  waiters_.clear();
   for (auto& t : threads_) {
     if (t->state == run_state::waiting && t->waiting == wait_kind::cv && t->wait_object == ci &&
         !t->notified && !t->timed_out) {
-      waiters.push_back(t.get());
+      waiters_.push_back(t.get());
     }
   }
   std::size_t woken = 0;
   if (all) {
-    for (thread_rec* w : waiters)
-      w->notified = true;
-    woken = waiters.size();
-  } else if (!waiters.empty()) {
+    for (thread_rec* w : waiters_) w->notified = true;
+    woken = waiters_.size();
+  } else if (!waiters_.empty()) {
     // Which waiter notify_one wakes is unspecified; every choice is explored.
-    waiters[decide(waiters.size(), value_kind::waiter)]->notified = true;
+    waiters_[decide(waiters_.size(), value_kind::waiter)]->notified = true;
     woken = 1;
   }
   wrote_shared_state();
@@ -878,10 +768,8 @@ void execution::thread_spawn(weft::detail::thread_state& state,
   strategy_->thread_created(id);
   state.id = id;
   state.epoch = epoch_;
-  if (!aborting_) {
-    wrote_shared_state();
-    record("thread.spawn", trace_event::no_object, loc, true, id);
-  }
+  wrote_shared_state();
+  record("thread.spawn", trace_event::no_object, loc, true, id);
 }
 
 void execution::thread_join(weft::detail::thread_state& state, source_loc loc) {
@@ -894,23 +782,15 @@ void execution::thread_join(weft::detail::thread_state& state, source_loc loc) {
                             "weft::thread::join: a thread cannot join itself");
   }
   thread_rec& target = *threads_[state.id];
-  if (!aborting_) {
-    t.state = run_state::waiting;
-    t.waiting = wait_kind::join;
-    t.wait_object = state.id;
-    schedule("thread.join", op_key{}, loc);
-    t.state = run_state::runnable;
-    t.waiting = wait_kind::none;
-  }
-  if (target.state != run_state::finished) {
-    drain_blocking();  // only reachable in an abandoned execution
-    return;
-  }
+  t.state = run_state::waiting;
+  t.waiting = wait_kind::join;
+  t.wait_object = state.id;
+  schedule("thread.join", op_key{}, loc);  // returns once the target has finished
+  t.state = run_state::runnable;
+  t.waiting = wait_kind::none;
   target.joined = true;
-  if (!aborting_) {
-    t.clock.join(target.clock);
-    record("thread.join", trace_event::no_object, loc, true, state.id);
-  }
+  t.clock.join(target.clock);
+  record("thread.join", trace_event::no_object, loc, true, state.id);
 }
 
 void execution::thread_detach(weft::detail::thread_state& state, source_loc loc) {
@@ -918,38 +798,30 @@ void execution::thread_detach(weft::detail::thread_state& state, source_loc loc)
     throw std::logic_error("weft::thread::detach: the thread belongs to another model execution");
   }
   threads_[state.id]->detached = true;
-  if (!aborting_) record("thread.detach", trace_event::no_object, loc, true, state.id);
+  record("thread.detach", trace_event::no_object, loc, true, state.id);
 }
 
 void execution::thread_abandoned(weft::detail::thread_state& state, source_loc /*loc*/) {
-  if (aborting_ || state.epoch != epoch_ || state.id >= threads_.size()) return;
-  const thread_rec& t = *threads_[state.id];
-  abandon(failure::leaked_thread,
-          thread_name(t.id) + " (started at " + short_location(t.spawn_loc) +
-              ") was destroyed while joinable: neither joined nor detached",
-          false);
+  if (state.epoch != epoch_ || state.id >= threads_.size()) return;
+  thread_rec& t = *threads_[state.id];
+  // It can no longer be joined; treat it as detached so the end-of-body check does not
+  // report it a second time.
+  t.detached = true;
+  fail(failure::leaked_thread, thread_name(t.id) + " (started at " +
+                                   short_location(t.spawn_loc) +
+                                   ") was destroyed while joinable: neither joined nor detached");
 }
 
-std::uint64_t execution::thread_id() {
-  return current_;
-}
+std::uint64_t execution::thread_id() { return current_; }
 
 void execution::yield(source_loc loc) {
-  if (aborting_) {
-    drain_step();
-    return;
-  }
   thread_rec& t = cur();
   t.spin_epoch = write_epoch_ + 1;
   schedule("yield", op_key{start_key_base - 1 - t.id, true}, loc);
-  if (!aborting_) record("yield", trace_event::no_object, loc);
+  record("yield", trace_event::no_object, loc);
 }
 
 void execution::sleep_until(weft::detail::time_point deadline, source_loc loc) {
-  if (aborting_) {
-    drain_blocking();
-    return;
-  }
   thread_rec& t = cur();
   const std::int64_t when = deadline.time_since_epoch().count();
   if (when > now_) {
@@ -963,10 +835,6 @@ void execution::sleep_until(weft::detail::time_point deadline, source_loc loc) {
   t.state = run_state::runnable;
   t.waiting = wait_kind::none;
   t.has_deadline = t.timed_out = false;
-  if (aborting_) {
-    if (now_ < when) drain_blocking();
-    return;
-  }
   record("sleep", trace_event::no_object, loc, true, static_cast<std::uint64_t>(now_));
 }
 
@@ -975,22 +843,22 @@ weft::detail::time_point execution::now() {
 }
 
 std::size_t execution::choose(std::size_t n, source_loc loc) {
-  if (aborting_) return 0;
   const std::size_t v = decide(n, value_kind::choose);
   record("choose", trace_event::no_object, loc, true, v);
   return v;
 }
 
 void execution::report_failure(const char* message, source_loc loc, bool fatal) {
-  if (aborting_) {
-    if (fatal) drain_blocking();
-    return;
-  }
   std::string text = thread_name(current_) + ": ";
   text += fatal ? "WEFT_ASSERT(" + std::string(message) + ") failed" : std::string(message);
   if (loc.line != 0) text += " at " + short_location(loc);
   record(fatal ? "assert failed" : "check failed", trace_event::no_object, loc);
-  abandon(failure::assertion, std::move(text), fatal);
+  fail(failure::assertion, std::move(text));
+  if (!fatal) return;
+  // A failed assertion stops its thread: unwind it like any exception (the others wind
+  // down). If it is already unwinding, another exception would terminate: park instead.
+  if (std::uncaught_exceptions() == 0) throw execution_aborted{};
+  give_up();
 }
 
 // ---------------------------------------------------------------------------------------

@@ -19,9 +19,14 @@
 // is deprioritised — not picked while another thread can run — until some thread writes
 // shared state. Spin-waits therefore terminate under every strategy.
 //
-// Failure: the first failure is recorded, then the execution is abandoned: every
-// unfinished fiber is resumed in "drain" mode, where operations no longer switch and a
-// blocking operation throws execution_aborted, so stacks unwind and destructors run.
+// Failure: the first failure is recorded and the execution winds down: scheduling goes
+// on deterministically, without the strategy, so threads finish normally where they can
+// and destructors run. Threads that can never finish (the deadlocked ones, or any after a
+// bounded number of wind-down steps) are left suspended — never resumed, never unwound,
+// because code under test need not be exception-safe around operations that cannot
+// throw in std:: (a wait, a lock). Their stacks are quarantined rather than reused, so
+// nothing still pointing into them is ever overwritten. Only a failed WEFT_ASSERT
+// unwinds its own thread, with an exception, as an assertion in a test framework would.
 #pragma once
 
 #include <cstdint>
@@ -41,7 +46,7 @@
 
 namespace weft::model::detail {
 
-// Unwinds a logical thread of an abandoned execution. Never escapes a fiber.
+// Unwinds the thread whose WEFT_ASSERT failed. Never escapes a fiber.
 struct execution_aborted {};
 
 struct execution_limits {
@@ -158,7 +163,6 @@ class execution final : public weft::detail::runtime {
     const char* pending_what = "start";
     source_loc pending_loc;
     source_loc spawn_loc;
-    std::uint32_t drain_ops = 0;
 
     // Makes a pooled record new again; keeps the fiber and the clocks' capacity.
     void reset() {
@@ -181,7 +185,6 @@ class execution final : public weft::detail::runtime {
       pending = op_key{};
       pending_what = "start";
       pending_loc = spawn_loc = source_loc{};
-      drain_ops = 0;
     }
   };
 
@@ -204,16 +207,13 @@ class execution final : public weft::detail::runtime {
   void switch_to(std::uint32_t next);
   bool advance_time();
 
-  // Records the first failure (kind none: a pruned execution), then unwinds every
-  // younger unfinished thread before returning. With may_throw, throws
-  // execution_aborted to unwind the calling thread too (unless it is already unwinding).
-  void abandon(failure kind, std::string message, bool may_throw);
-  std::uint32_t next_to_drain(std::size_t below);
-  // A blocking operation in an abandoned execution: throws execution_aborted, or returns
-  // (the operation pretends to succeed) when the thread is already unwinding.
-  bool drain_blocking();
-  void drain_step();
-  void drain_lock(weft::detail::object_slot& m, const void* address, bool shared);
+  // Records the first failure (kind none: a pruned execution) and winds the execution
+  // down: scheduling goes on without the strategy (no more exploring, no more failures)
+  // so that threads finish normally where they can.
+  void fail(failure kind, std::string message);
+  // Ends the execution at once from the calling thread: control returns to run(), and
+  // every unfinished thread stays suspended forever (its stack quarantined).
+  [[noreturn]] void give_up();
 
   void record(const char* what, std::uint32_t object, source_loc loc, bool has_value = false,
               std::uint64_t value = 0) {
@@ -257,11 +257,11 @@ class execution final : public weft::detail::runtime {
   std::uint64_t write_epoch_ = 0;
   std::int64_t now_ = 0;
   std::size_t spurious_used_ = 0;
-  bool aborting_ = false;
+  bool winding_down_ = false;
+  std::uint64_t wind_down_steps_ = 0;
   bool pruned_ = false;
   failure failure_ = failure::none;
   std::string failure_message_;
-  std::uint32_t failure_thread_ = 0;
   recorded_schedule sched_;
   // Scratch for schedule(): reused so a scheduling point does not allocate.
   std::vector<std::uint32_t> candidates_;
@@ -269,6 +269,7 @@ class execution final : public weft::detail::runtime {
   bool wants_ops_ = false;
   bool tracing_ = false;
   std::vector<std::unique_ptr<thread_rec>> spare_threads_;
+  std::vector<thread_rec*> waiters_;  // scratch for cv_notify
 };
 
 }  // namespace weft::model::detail

@@ -29,6 +29,9 @@ extern "C" void __sanitizer_start_switch_fiber(void** fake_stack_save, const voi
 extern "C" void __sanitizer_finish_switch_fiber(void* fake_stack_save, const void** bottom_old,
                                                 std::size_t* size_old);
 #endif
+#if defined(WEFT_ASAN)
+extern "C" void __lsan_register_root_region(const void* p, std::size_t size);
+#endif
 #if defined(WEFT_TSAN)
 extern "C" void* __tsan_get_current_fiber(void);
 extern "C" void* __tsan_create_fiber(unsigned flags);
@@ -58,8 +61,17 @@ stack_pool::stack_pool(std::size_t usable_size) {
 }
 
 stack_pool::~stack_pool() {
-  for (const stack& s : free_)
-    ::munmap(s.base, s.mapped);
+  for (const stack& s : free_) ::munmap(s.base, s.mapped);
+}
+
+void stack_pool::quarantine(stack s) {
+  // Never unmapped: objects leaked by a given-up execution may point into it until the
+  // process ends (and LeakSanitizer must see those pointers). Only failing executions
+  // quarantine stacks, so this stays small.
+#if defined(WEFT_ASAN)
+  __lsan_register_root_region(static_cast<char*>(s.base) + page_size(), s.usable());
+#endif
+  (void)s;
 }
 
 stack stack_pool::acquire() {

@@ -34,6 +34,10 @@ class stack_pool {
 
   stack acquire();
   void release(stack s) noexcept;
+  // Takes a stack out of circulation for good: a suspended fiber that will never run
+  // again may still be referenced from the heap. It stays mapped (and, under
+  // LeakSanitizer, is scanned for pointers) for the rest of the process.
+  static void quarantine(stack s);
   std::size_t usable_size() const noexcept { return usable_size_; }
 
  private:
