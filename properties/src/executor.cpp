@@ -27,8 +27,9 @@ void fail_run(const std::string& message) {
 
 }  // namespace
 
-model_executor::model_executor() {
-  opts_.strategy = weft::model::strategy::random;
+model_executor::model_executor() : mixed_(true) {
+  opts_.strategy = weft::model::strategy::pct;
+  opts_.pct_depth = 3;
   opts_.max_schedules = 100;
   opts_.seed = 0x5EED;
 }
@@ -42,6 +43,8 @@ engine_outcome model_executor::run(const run_once& once, const run_settings& set
   if (settings.seed != 0) o.seed = settings.seed;
   if (o.seed == 0) o.seed = 0x5EED;  // never random: shrinking needs stable verdicts
   if (!settings.name.empty()) o.name = settings.name;
+  bool mixed = mixed_;
+  if (settings.use_environment && env("WEFT_STRATEGY") != nullptr) mixed = false;
   if (settings.use_environment) {
     if (const char* v = env("WEFT_STRATEGY")) {
       const std::string s = v;
@@ -59,15 +62,35 @@ engine_outcome model_executor::run(const run_once& once, const run_settings& set
     if (const char* v = env("WEFT_TRACE")) o.full_trace = std::string(v) == "full";
   }
   bool violated = false;
-  const weft::model::report rep = weft::model::check(o, [&] {
+  auto body = [&] {
     violated = false;
     if (auto reason = once()) {
       violated = true;
       fail_run(*reason);
     }
-  });
+  };
+  weft::model::report rep;
+  std::size_t runs = 0;
+  if (mixed && o.replay.empty() && o.max_schedules > 1) {
+    // First half PCT, then random (each its own search; the seed is shared).
+    weft::model::options first = o;
+    first.strategy = weft::model::strategy::pct;
+    first.max_schedules = o.max_schedules / 2;
+    rep = weft::model::check(first, body);
+    runs = rep.schedules;
+    if (rep.ok()) {
+      weft::model::options second = o;
+      second.strategy = weft::model::strategy::random;
+      second.max_schedules = o.max_schedules - first.max_schedules;
+      rep = weft::model::check(second, body);
+      runs += rep.schedules;
+    }
+  } else {
+    rep = weft::model::check(o, body);
+    runs = rep.schedules;
+  }
   engine_outcome out;
-  out.runs = rep.schedules;
+  out.runs = runs;
   out.seed = rep.seed;
   if (rep.ok()) return out;
   out.failed = true;

@@ -122,19 +122,22 @@ std::string describe(const operation& o) {
   return out;
 }
 
-std::string format_history(const history& h) {
+std::string format_history(const history& h, const std::vector<std::string>* described) {
+  auto text = [&](std::size_t i) {
+    return described != nullptr && i < described->size() ? (*described)[i] : describe(h[i]);
+  };
   std::vector<std::size_t> order(h.size());
   std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(),
                    [&](std::size_t a, std::size_t b) { return h[a].invoke < h[b].invoke; });
   std::size_t width = 9;
-  for (const operation& o : h) width = std::max(width, describe(o).size());
+  for (std::size_t i = 0; i < h.size(); ++i) width = std::max(width, text(i).size());
   std::ostringstream os;
   os << "  thread  " << std::string("operation -> result") << std::string(width > 19 ? width - 19 : 0, ' ')
      << "  invoke  return\n";
   for (const std::size_t i : order) {
     const operation& o = h[i];
-    const std::string d = describe(o);
+    const std::string d = text(i);
     const std::string t = o.thread == 0 ? "seq" : "t" + std::to_string(o.thread);
     os << "  " << t << std::string(t.size() < 6 ? 6 - t.size() : 0, ' ') << "  " << d
        << std::string(width - d.size(), ' ') << "  " << stamp(o.invoke)

@@ -78,7 +78,7 @@ std::ostream& operator<<(std::ostream& os, const failure_report& r) {
      << format_scenario(r.minimal, &r.results) << "\n"
      << "history (" << (r.executor == "model" ? "logical time" : "global counter")
      << " stamps):\n"
-     << format_history(r.ops) << "\n";
+     << format_history(r.ops, r.shown.size() == r.ops.size() ? &r.shown : nullptr) << "\n";
   if (r.kind == violation::not_linearizable) {
     os << "why:\n" << indent(r.explanation, "  ") << "\n";
   } else if (!r.explanation.empty()) {

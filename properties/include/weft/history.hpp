@@ -65,7 +65,8 @@ history load_history(const std::string& path);
 // One operation as "push(3) -> true" (from its JSON fields), or "... -> (pending)".
 std::string describe(const operation& o);
 
-// A table of the history ordered by invocation: thread, operation, result, stamps.
-std::string format_history(const history& h);
+// A table of the history ordered by invocation: thread, operation, result, stamps. With
+// `described` (one entry per operation) those texts replace describe(o).
+std::string format_history(const history& h, const std::vector<std::string>* described = nullptr);
 
 }  // namespace weft::prop

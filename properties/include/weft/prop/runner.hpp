@@ -90,6 +90,7 @@ struct failure_report {
   scenario minimal;         // the scenario (after shrinking, when it came from check())
   std::vector<std::string> results;  // what each call returned, in scenario order
   history ops;              // the recorded history (JSON fields filled in)
+  std::vector<std::string> shown;  // each of `ops` as "push(3) -> true", for the report
   std::string explanation;  // why no linearization exists / which invariant / engine message
   std::string engine_report;  // the engine's report: trace, seed, replay
   std::string replay;       // model mode: WEFT_REPLAY token
@@ -197,10 +198,20 @@ class scenario_runner {
 
     lin_ = check_resolved(s_, ops_, cfg_.budget);
     if (lin_.result == verdict::undecided) ++undecided_;
-    if (lin_.result != verdict::not_linearizable) return std::nullopt;
-    kind_ = violation::not_linearizable;
-    headline_ = "the history is not linearizable";
-    return "weft::prop: " + headline_;
+    if (lin_.result == verdict::not_linearizable) {
+      kind_ = violation::not_linearizable;
+      headline_ = "the history is not linearizable";
+      return "weft::prop: " + headline_;
+    }
+    for (const auto& [name, holds] : s_.history_checks) {
+      std::string why = holds(ops_);
+      if (why.empty()) continue;
+      kind_ = violation::invariant;
+      headline_ = "history check '" + name + "' is false";
+      detail_ = why + "\n";
+      return "weft::prop: " + headline_;
+    }
+    return std::nullopt;
   }
 
   // The report of the last failing run under `engine`.
@@ -233,7 +244,11 @@ class scenario_runner {
         o.result = info.result_json(o.typed_result);
         r.results.push_back(info.show_result(o.typed_result));
       }
-      if (o.invoke != never) r.ops.push_back(o);
+      if (o.invoke != never) {
+        r.ops.push_back(o);
+        std::string d = info.name + "(" + info.show_args(o.typed_args) + ") -> " + r.results.back();
+        r.shown.push_back(std::move(d));
+      }
     }
     return r;
   }

@@ -87,6 +87,18 @@ class outcomes {
   std::vector<std::pair<R, Model>> items_;
 };
 
+// The arguments / the result an operation of a recorded history was called with / returned
+// (A... and R as in the spec's op(); R is weft::prop::unit for void). Throws
+// std::bad_any_cast for another operation's types; result_of also for a pending operation.
+template <class... A>
+const std::tuple<A...>& args_of(const operation& o) {
+  return std::any_cast<const std::tuple<A...>&>(o.typed_args);
+}
+template <class R>
+const R& result_of(const operation& o) {
+  return std::any_cast<const R&>(o.typed_result);
+}
+
 namespace detail {
 
 template <class T>
@@ -359,6 +371,7 @@ struct spec_data {
   std::optional<Model> initial;
   std::vector<std::shared_ptr<op_desc<Object, Model>>> ops;
   std::vector<invariant_desc<Object>> invariants;
+  std::vector<std::pair<std::string, std::function<std::string(const history&)>>> history_checks;
   std::function<std::string(const Model&)> show_model;
 
   const op_desc<Object, Model>& op(std::size_t i) const { return *ops.at(i); }
@@ -465,6 +478,16 @@ class spec {
   template <class F>
   spec& final_invariant(std::string name, F f) {
     d_->invariants.push_back({std::move(name), std::move(f), true});
+    return *this;
+  }
+
+  // A property of each whole recorded history, checked after linearizability: f(const
+  // weft::prop::history&) returns "" when it holds, else what is wrong. For what a
+  // sequential model cannot say — e.g. that a rendezvous send overlaps the receive that
+  // took its value. Read arguments and results with weft::prop::args_of / result_of.
+  template <class F>
+  spec& history_check(std::string name, F f) {
+    d_->history_checks.emplace_back(std::move(name), std::move(f));
     return *this;
   }
 
