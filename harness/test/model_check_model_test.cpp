@@ -5,6 +5,7 @@
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <stdexcept>
 #include <vector>
 
@@ -408,6 +409,60 @@ TEST(ModelCheck, NestedCheckIsAnError) {
     WEFT_ASSERT(threw);
   });
   EXPECT_TRUE(passed(r));
+}
+
+}  // namespace
+
+namespace {
+
+// The reduced search (sleep sets) must reach every outcome the unreduced exhaustive
+// search reaches, on programs mixing loads, stores, read-modify-writes, locks and
+// spawned threads — and visit fewer schedules doing it.
+std::set<std::vector<int>> outcomes(bool sleep_sets, int variant, std::size_t* schedules) {
+  static std::set<std::vector<int>> seen;
+  seen.clear();
+  options o = with(strategy::dfs, 10'000'000);
+  o.preemption_bound = -1;
+  o.sleep_sets = sleep_sets;
+  o.spurious_wakeups = false;
+  const auto r = check(o, [variant] {
+    weft::atomic<int> a{0}, b{0};
+    weft::mutex m;
+    int r1 = -1, r2 = -1, r3 = -1;
+    weft::thread t1([&] {
+      a.store(1);
+      r1 = b.load();
+      if (variant & 1) a.fetch_add(2);
+    });
+    weft::thread t2([&] {
+      b.store(1);
+      r2 = a.load();
+      std::lock_guard<weft::mutex> g(m);
+      if (variant & 2) b.exchange(5);
+    });
+    {
+      std::lock_guard<weft::mutex> g(m);
+      r3 = a.load() + 10 * b.load();
+    }
+    t1.join();
+    t2.join();
+    seen.insert({r1, r2, r3, a.load(), b.load()});
+  });
+  EXPECT_TRUE(passed(r));
+  EXPECT_TRUE(r.exhausted);
+  *schedules = r.schedules;
+  return seen;
+}
+
+TEST(ModelCheck, SleepSetsReachEveryOutcomeOfTheFullSearch) {
+  for (int variant = 0; variant < 4; ++variant) {
+    std::size_t full_schedules = 0, reduced_schedules = 0;
+    const auto full = outcomes(false, variant, &full_schedules);
+    const auto reduced = outcomes(true, variant, &reduced_schedules);
+    EXPECT_EQ(full, reduced) << "variant " << variant;
+    EXPECT_GT(full.size(), 3u);
+    EXPECT_LT(reduced_schedules, full_schedules) << "variant " << variant;
+  }
 }
 
 }  // namespace

@@ -188,7 +188,7 @@ report check(const options& given, std::function<void()> body) {
     rep.strategy = "replay";
   } else {
     strat = detail::make_strategy(detail::strategy_config{
-        opts.strategy, seed, opts.pct_depth, opts.preemption_bound, sh.index, sh.count});
+        opts.strategy, seed, opts.pct_depth, opts.preemption_bound, opts.sleep_sets, sh.index, sh.count});
     rep.strategy = std::string(to_string(opts.strategy));
   }
 

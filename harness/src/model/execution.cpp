@@ -748,7 +748,9 @@ void execution::cv_notify(object_slot& cv, std::condition_variable& native, bool
 
 void execution::thread_spawn(weft::detail::thread_state& state,
                              std::unique_ptr<weft::detail::thread_body> body, source_loc loc) {
-  schedule("thread.spawn", op_key{}, loc);
+  // Starting a thread touches nothing another thread can see (the new thread is not
+  // runnable before this step), so the step commutes with everything else.
+  schedule("thread.spawn", op_key{start_key_base - 1 - current_, false}, loc);
   thread_rec& parent = cur();
   auto rec = new_thread_rec();
   const auto id = static_cast<std::uint32_t>(threads_.size());
@@ -785,7 +787,8 @@ void execution::thread_join(weft::detail::thread_state& state, source_loc loc) {
   t.state = run_state::waiting;
   t.waiting = wait_kind::join;
   t.wait_object = state.id;
-  schedule("thread.join", op_key{}, loc);  // returns once the target has finished
+  // Conflicts only with the target's start; the join waits for the target's end anyway.
+  schedule("thread.join", op_key{start_key_base + state.id, false}, loc);
   t.state = run_state::runnable;
   t.waiting = wait_kind::none;
   target.joined = true;

@@ -105,8 +105,10 @@ class pct_strategy final : public strategy {
 // threads all sleep is pruned.
 class dfs_strategy final : public strategy {
  public:
-  dfs_strategy(int preemption_bound, std::uint32_t shard_index, std::uint32_t shard_count)
+  dfs_strategy(int preemption_bound, bool sleep_sets, std::uint32_t shard_index,
+               std::uint32_t shard_count)
       : bound_(preemption_bound),
+        sleep_sets_(sleep_sets),
         shard_index_(shard_index),
         shard_count_(std::max(shard_count, 1u)) {}
 
@@ -219,7 +221,7 @@ class dfs_strategy final : public strategy {
 
   // The sleep set of the node the previous decision leads to.
   std::vector<sleeper> inherited_sleep() const {
-    if (depth_ == 0) return {};
+    if (depth_ == 0 || !sleep_sets_) return {};
     const frame& parent = frames_[depth_ - 1];
     if (!parent.is_thread) return parent.sleep;
     const op_key ran = parent.ops[parent.chosen];
@@ -272,6 +274,7 @@ class dfs_strategy final : public strategy {
   }
 
   int bound_;
+  bool sleep_sets_;
   std::uint32_t shard_index_;
   std::uint32_t shard_count_;
   bool split_done_ = false;
@@ -328,8 +331,8 @@ std::unique_ptr<strategy> make_strategy(const strategy_config& config) {
     case weft::model::strategy::pct:
       return std::make_unique<pct_strategy>(config.seed, config.pct_depth);
     case weft::model::strategy::dfs:
-      return std::make_unique<dfs_strategy>(config.preemption_bound, config.shard_index,
-                                            config.shard_count);
+      return std::make_unique<dfs_strategy>(config.preemption_bound, config.sleep_sets,
+                                            config.shard_index, config.shard_count);
   }
   return nullptr;
 }

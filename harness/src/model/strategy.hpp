@@ -67,6 +67,7 @@ struct strategy_config {
   std::uint64_t seed;
   int pct_depth;
   int preemption_bound;
+  bool sleep_sets;
   std::uint32_t shard_index;
   std::uint32_t shard_count;
 };
