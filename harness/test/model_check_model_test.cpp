@@ -466,3 +466,35 @@ TEST(ModelCheck, SleepSetsReachEveryOutcomeOfTheFullSearch) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(ModelCheck, DecisionsFromBytesDriveOneExecution) {
+  // The lost update needs T1's load between T0's load and store: some byte strings find
+  // it, others do not, and the replay token of a found one reproduces it.
+  std::size_t found = 0;
+  std::string token;
+  for (int a = 0; a < 4; ++a) {
+    for (int b = 0; b < 4; ++b) {
+      const std::uint8_t bytes[] = {
+          static_cast<std::uint8_t>(a), static_cast<std::uint8_t>(b), 0, 1, 0, 1};
+      options o = with(strategy::random);
+      const auto r = weft::model::run_decisions(o, bytes, racy_increment_body);
+      EXPECT_EQ(r.schedules, 1u);
+      if (!r.ok()) {
+        ++found;
+        token = r.replay;
+        EXPECT_EQ(r.kind, failure::assertion);
+      }
+    }
+  }
+  EXPECT_GT(found, 0u);
+  EXPECT_LT(found, 16u);
+  options o = with(strategy::random);
+  o.replay = token;
+  EXPECT_TRUE(failed_with(check(o, racy_increment_body), failure::assertion));
+  // No bytes: the running thread keeps running, which is the sequential schedule.
+  EXPECT_TRUE(passed(weft::model::run_decisions(with(strategy::random), {}, racy_increment_body)));
+}
+
+}  // namespace

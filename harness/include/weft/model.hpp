@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <functional>
 #include <iosfwd>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -91,6 +92,15 @@ std::ostream& operator<<(std::ostream& os, const report& r);
 // bad options or a malformed replay token, and std::logic_error when called from inside
 // a model execution.
 report check(const options& opts, std::function<void()> body);
+
+// Runs `body` exactly once, taking every scheduling decision from `decisions` — the bytes
+// of a libFuzzer input, so coverage-guided fuzzing explores interleavings. Each decision
+// consumes a byte (two for choices of more than 256 values); when the bytes run out, the
+// running thread keeps running. The report's replay token reproduces the execution
+// without the bytes. Options other than the strategy and budget apply (max_steps,
+// spurious_wakeups, stack_size, ...); the environment is not consulted.
+report run_decisions(const options& opts, std::span<const std::uint8_t> decisions,
+                     std::function<void()> body);
 
 // Gives a facade object (or any address) a name shown in traces and deadlock reports.
 // Names last for the current execution; outside model mode this does nothing.

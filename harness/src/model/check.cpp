@@ -162,48 +162,25 @@ void name(const void* object, std::string_view n) {
   if (auto* ex = detail::execution::current()) ex->set_name(object, std::string(n));
 }
 
-report check(const options& given, std::function<void()> body) {
-  if (active()) throw std::logic_error("weft::model::check called inside a model execution");
-  if (!body) throw std::invalid_argument("weft::model::check: empty body");
-  shard sh;
-  const options opts = apply_environment(given, sh);
-  validate(opts);
+namespace {
 
-  report rep;
-  rep.seed = opts.seed;
-  if (rep.seed == 0) {
-    std::random_device rd;
-    rep.seed = (static_cast<std::uint64_t>(rd()) << 32) | rd();
-    if (rep.seed == 0) rep.seed = 1;
-  }
-  // Each shard explores its own part: its own seed stream, or its own dfs subtrees.
-  const std::uint64_t seed = rep.seed + 0x9E3779B97F4A7C15ULL * sh.index;
-
-  std::unique_ptr<detail::strategy> strat;
-  detail::recorded_schedule replayed;
-  const bool replaying = !opts.replay.empty();
-  if (replaying) {
-    replayed = detail::decode_schedule(opts.replay);
-    strat = detail::make_replay_strategy(replayed.decisions);
-    rep.strategy = "replay";
-  } else {
-    strat = detail::make_strategy(detail::strategy_config{
-        opts.strategy, seed, opts.pct_depth, opts.preemption_bound, opts.sleep_sets, sh.index, sh.count});
-    rep.strategy = std::string(to_string(opts.strategy));
-  }
-
+// Runs executions under `strat` until a failure, the budget, the time limit or the end of
+// the strategy; a failing schedule is re-run with tracing for the report.
+report search(const options& opts, detail::strategy& strat, std::size_t budget,
+              const detail::recorded_schedule* replayed, report rep,
+              const std::function<void()>& body) {
+  const bool replaying = replayed != nullptr;
   detail::stack_pool stacks(effective_stack(opts.stack_size));
   const detail::execution_limits limits{opts.max_steps, opts.spurious_wakeups, 2, opts.full_trace};
   detail::execution ex(stacks, limits);
   const auto start = std::chrono::steady_clock::now();
-  const std::size_t budget = replaying ? 1 : opts.max_schedules;
 
   while (rep.schedules < budget) {
-    if (!strat->begin_execution()) break;
+    if (!strat.begin_execution()) break;
     ++rep.schedules;
-    detail::execution_result res = ex.run(body, *strat, replaying);
+    detail::execution_result res = ex.run(body, strat, replaying);
     if (replaying && res.kind == failure::none &&
-        (res.sched.steps != replayed.steps || res.sched.hash != replayed.hash)) {
+        (res.sched.steps != replayed->steps || res.sched.hash != replayed->hash)) {
       res.kind = failure::nondeterminism;
       res.message =
           "nondeterministic test: the replayed execution took a different path than the one "
@@ -237,8 +214,59 @@ report check(const options& given, std::function<void()> body) {
       break;
     }
   }
-  rep.exhausted = strat->exhausted();
+  rep.exhausted = strat.exhausted();
   return rep;
+}
+
+}  // namespace
+
+report check(const options& given, std::function<void()> body) {
+  if (active()) throw std::logic_error("weft::model::check called inside a model execution");
+  if (!body) throw std::invalid_argument("weft::model::check: empty body");
+  shard sh;
+  const options opts = apply_environment(given, sh);
+  validate(opts);
+
+  report rep;
+  rep.seed = opts.seed;
+  if (rep.seed == 0) {
+    std::random_device rd;
+    rep.seed = (static_cast<std::uint64_t>(rd()) << 32) | rd();
+    if (rep.seed == 0) rep.seed = 1;
+  }
+  // Each shard explores its own part: its own seed stream, or its own dfs subtrees.
+  const std::uint64_t seed = rep.seed + 0x9E3779B97F4A7C15ULL * sh.index;
+
+  std::unique_ptr<detail::strategy> strat;
+  detail::recorded_schedule replayed;
+  const bool replaying = !opts.replay.empty();
+  if (replaying) {
+    replayed = detail::decode_schedule(opts.replay);
+    strat = detail::make_replay_strategy(replayed.decisions);
+    rep.strategy = "replay";
+  } else {
+    strat = detail::make_strategy(detail::strategy_config{opts.strategy, seed, opts.pct_depth,
+                                                          opts.preemption_bound, opts.sleep_sets,
+                                                          sh.index, sh.count});
+    rep.strategy = std::string(to_string(opts.strategy));
+  }
+
+  return search(opts, *strat, replaying ? 1 : opts.max_schedules, replaying ? &replayed : nullptr,
+                std::move(rep), body);
+}
+
+report run_decisions(const options& given, std::span<const std::uint8_t> decisions,
+                     std::function<void()> body) {
+  if (active())
+    throw std::logic_error("weft::model::run_decisions called inside a model execution");
+  if (!body) throw std::invalid_argument("weft::model::run_decisions: empty body");
+  options opts = given;
+  opts.use_environment = false;
+  validate(opts);
+  report rep;
+  rep.strategy = "decisions";
+  auto strat = detail::make_byte_strategy(decisions);
+  return search(opts, *strat, 1, nullptr, std::move(rep), body);
 }
 
 }  // namespace weft::model

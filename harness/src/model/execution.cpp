@@ -76,7 +76,8 @@ execution_result execution::run(const std::function<void()>& body, strategy& str
   if (epoch_ == 0) epoch_ = next_epoch.fetch_add(1, std::memory_order_relaxed);
   strategy_ = &strat;
   wants_ops_ = strat.wants_pending_ops();
-  for (auto& t : threads_) spare_threads_.push_back(std::move(t));
+  for (auto& t : threads_)
+    spare_threads_.push_back(std::move(t));
   threads_.clear();
   object_count_ = 0;
   names_.clear();
@@ -169,9 +170,8 @@ void execution::run_thread(thread_rec& t) {
   try {
     t.body.reset();
   } catch (...) {
-    fail(failure::uncaught_exception,
-         thread_name(t.id) + ": destroying its callable threw " +
-             exception_text(std::current_exception()));
+    fail(failure::uncaught_exception, thread_name(t.id) + ": destroying its callable threw " +
+                                          exception_text(std::current_exception()));
   }
   finish_thread(t);
 }
@@ -677,9 +677,9 @@ void execution::shared_mutex_unlock(object_slot& m, std::shared_mutex& native, b
 // ---------------------------------------------------------------------------------------
 // Condition variables
 
-std::cv_status execution::cv_wait(object_slot& cv, std::condition_variable& native,
-                                  object_slot& m, std::mutex& native_m,
-                                  const weft::detail::time_point* deadline, source_loc loc) {
+std::cv_status execution::cv_wait(object_slot& cv, std::condition_variable& native, object_slot& m,
+                                  std::mutex& native_m, const weft::detail::time_point* deadline,
+                                  source_loc loc) {
   thread_rec& t = cur();
   const std::uint32_t mi = resolve(m, &native_m, obj_kind::mutex);
   const std::uint32_t ci = resolve(cv, &native, obj_kind::condvar);
@@ -732,7 +732,8 @@ void execution::cv_notify(object_slot& cv, std::condition_variable& native, bool
   }
   std::size_t woken = 0;
   if (all) {
-    for (thread_rec* w : waiters_) w->notified = true;
+    for (thread_rec* w : waiters_)
+      w->notified = true;
     woken = waiters_.size();
   } else if (!waiters_.empty()) {
     // Which waiter notify_one wakes is unspecified; every choice is explored.
@@ -810,12 +811,13 @@ void execution::thread_abandoned(weft::detail::thread_state& state, source_loc /
   // It can no longer be joined; treat it as detached so the end-of-body check does not
   // report it a second time.
   t.detached = true;
-  fail(failure::leaked_thread, thread_name(t.id) + " (started at " +
-                                   short_location(t.spawn_loc) +
+  fail(failure::leaked_thread, thread_name(t.id) + " (started at " + short_location(t.spawn_loc) +
                                    ") was destroyed while joinable: neither joined nor detached");
 }
 
-std::uint64_t execution::thread_id() { return current_; }
+std::uint64_t execution::thread_id() {
+  return current_;
+}
 
 void execution::yield(source_loc loc) {
   thread_rec& t = cur();

@@ -61,7 +61,8 @@ stack_pool::stack_pool(std::size_t usable_size) {
 }
 
 stack_pool::~stack_pool() {
-  for (const stack& s : free_) ::munmap(s.base, s.mapped);
+  for (const stack& s : free_)
+    ::munmap(s.base, s.mapped);
 }
 
 void stack_pool::quarantine(stack s) {

@@ -284,6 +284,40 @@ class dfs_strategy final : public strategy {
   std::vector<frame> frames_;
 };
 
+class byte_strategy final : public strategy {
+ public:
+  explicit byte_strategy(std::span<const std::uint8_t> bytes) : bytes_(bytes) {}
+
+  bool begin_execution() override {
+    if (used_) return false;
+    used_ = true;
+    return true;
+  }
+
+  std::size_t pick_thread(const thread_choice& c) override {
+    if (pos_ >= bytes_.size()) {
+      for (std::size_t i = 0; i < c.candidates.size(); ++i) {
+        if (static_cast<int>(c.candidates[i]) == c.current) return i;
+      }
+      return 0;
+    }
+    return bytes_[pos_++] % c.candidates.size();
+  }
+
+  std::size_t pick_value(std::size_t n, value_kind kind) override {
+    if (pos_ >= bytes_.size()) return 0;
+    if (kind == value_kind::spurious) return (bytes_[pos_++] & 7) == 0 ? 1 : 0;
+    std::size_t v = bytes_[pos_++];
+    if (n > 256 && pos_ < bytes_.size()) v = (v << 8) | bytes_[pos_++];
+    return v % n;
+  }
+
+ private:
+  std::span<const std::uint8_t> bytes_;
+  std::size_t pos_ = 0;
+  bool used_ = false;
+};
+
 class replay_strategy final : public strategy {
  public:
   explicit replay_strategy(std::span<const std::uint32_t> decisions)
@@ -335,6 +369,10 @@ std::unique_ptr<strategy> make_strategy(const strategy_config& config) {
                                             config.shard_index, config.shard_count);
   }
   return nullptr;
+}
+
+std::unique_ptr<strategy> make_byte_strategy(std::span<const std::uint8_t> bytes) {
+  return std::make_unique<byte_strategy>(bytes);
 }
 
 std::unique_ptr<strategy> make_replay_strategy(std::span<const std::uint32_t> decisions) {

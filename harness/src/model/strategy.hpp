@@ -83,6 +83,10 @@ struct replay_diverged {
   std::string what;
 };
 
+// Takes decisions from bytes (a fuzzer's input); continues the running thread when they
+// run out.
+std::unique_ptr<strategy> make_byte_strategy(std::span<const std::uint8_t> bytes);
+
 // Replays recorded decisions: thread ids for thread choices, values otherwise.
 std::unique_ptr<strategy> make_replay_strategy(std::span<const std::uint32_t> decisions);
 
