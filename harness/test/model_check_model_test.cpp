@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -418,13 +419,15 @@ namespace {
 // The reduced search (sleep sets) must reach every outcome the unreduced exhaustive
 // search reaches, on programs mixing loads, stores, read-modify-writes, locks and
 // spawned threads — and visit fewer schedules doing it.
-std::set<std::vector<int>> outcomes(bool sleep_sets, int variant, std::size_t* schedules) {
+std::set<std::vector<int>> outcomes(bool sleep_sets, int variant, std::size_t* schedules,
+                                    bool use_environment = false) {
   static std::set<std::vector<int>> seen;
   seen.clear();
   options o = with(strategy::dfs, 10'000'000);
   o.preemption_bound = -1;
   o.sleep_sets = sleep_sets;
   o.spurious_wakeups = false;
+  o.use_environment = use_environment;
   const auto r = check(o, [variant] {
     weft::atomic<int> a{0}, b{0};
     weft::mutex m;
@@ -495,6 +498,30 @@ TEST(ModelCheck, DecisionsFromBytesDriveOneExecution) {
   EXPECT_TRUE(failed_with(check(o, racy_increment_body), failure::assertion));
   // No bytes: the running thread keeps running, which is the sequential schedule.
   EXPECT_TRUE(passed(weft::model::run_decisions(with(strategy::random), {}, racy_increment_body)));
+}
+
+}  // namespace
+
+namespace {
+
+// Shards split one exhaustive search: together they reach every outcome one unsharded
+// search reaches, and each alone runs fewer schedules. (Sleep sets are not shared between
+// shards, so the shards' schedule counts may add up to more than the unsharded count.)
+TEST(ModelCheck, ShardsSplitAnExhaustiveSearch) {
+  std::size_t all_schedules = 0;
+  const auto all = outcomes(true, 3, &all_schedules);
+  std::set<std::vector<int>> joined;
+  for (const char* index : {"0", "1", "2"}) {
+    ::setenv("WEFT_TOTAL_SHARDS", "3", 1);
+    ::setenv("WEFT_SHARD_INDEX", index, 1);
+    std::size_t schedules = 0;
+    const auto part = outcomes(true, 3, &schedules, true);
+    ::unsetenv("WEFT_TOTAL_SHARDS");
+    ::unsetenv("WEFT_SHARD_INDEX");
+    EXPECT_LT(schedules, all_schedules) << "shard " << index;
+    joined.insert(part.begin(), part.end());
+  }
+  EXPECT_EQ(joined, all);
 }
 
 }  // namespace
