@@ -33,10 +33,12 @@ struct cancel_effects {
   std::vector<std::stop_source> sources;
 
   void run() {
-    for (auto& cb : callbacks)
+    for (auto& cb : callbacks) {
       cb->run();
-    for (auto& src : sources)
+    }
+    for (auto& src : sources) {
       src.request_stop();
+    }
   }
 };
 
@@ -64,7 +66,9 @@ class ctx_node : public std::enable_shared_from_this<ctx_node> {
   static std::shared_ptr<ctx_node> make_child(const std::shared_ptr<ctx_node>& parent,
                                               time_point own_deadline) {
     time_point deadline = own_deadline;
-    if (parent != nullptr) deadline = std::min(deadline, parent->deadline_);
+    if (parent != nullptr) {
+      deadline = std::min(deadline, parent->deadline_);
+    }
     auto child = std::make_shared<ctx_node>(parent, deadline);
     if (parent != nullptr) {
       cancel_effects none;  // a fresh child has no callbacks or stop sources yet
@@ -75,7 +79,9 @@ class ctx_node : public std::enable_shared_from_this<ctx_node> {
         child->cancel_locked(static_cast<context_errc>(perr), none);
       } else {
         child->next_sibling_ = parent->first_child_;
-        if (parent->first_child_ != nullptr) parent->first_child_->prev_sibling_ = child.get();
+        if (parent->first_child_ != nullptr) {
+          parent->first_child_->prev_sibling_ = child.get();
+        }
         parent->first_child_ = child.get();
         child->linked_ = true;
       }
@@ -86,8 +92,12 @@ class ctx_node : public std::enable_shared_from_this<ctx_node> {
   // Whether the node is done, expiring it first if its deadline has passed. The caller
   // holds a reference (callbacks run from here may drop others).
   bool check() {
-    if (err_.load(std::memory_order_acquire) != 0) return true;
-    if (deadline_ == kNoDeadline || weft::clock::now() < deadline_) return false;
+    if (err_.load(std::memory_order_acquire) != 0) {
+      return true;
+    }
+    if (deadline_ == kNoDeadline || weft::clock::now() < deadline_) {
+      return false;
+    }
     cancel(context_errc::deadline_exceeded);
     return true;
   }
@@ -102,7 +112,9 @@ class ctx_node : public std::enable_shared_from_this<ctx_node> {
     cancel_effects fx;
     {
       std::lock_guard<weft::mutex> g(m_);
-      if (err_.load(std::memory_order_relaxed) != 0) return;
+      if (err_.load(std::memory_order_relaxed) != 0) {
+        return;
+      }
       cancel_locked(why, fx);
     }
     fx.run();
@@ -133,31 +145,44 @@ class ctx_node : public std::enable_shared_from_this<ctx_node> {
   // Registered -> stopped; false if the callback already left the registered state.
   bool remove_callback(ctx_callback* cb) {
     std::lock_guard<weft::mutex> g(m_);
-    if (cb->state.load(std::memory_order_acquire) != ctx_callback::kRegistered) return false;
+    if (cb->state.load(std::memory_order_acquire) != ctx_callback::kRegistered) {
+      return false;
+    }
     auto it = std::find_if(callbacks_.begin(), callbacks_.end(),
                            [cb](const auto& p) { return p.get() == cb; });
-    if (it != callbacks_.end()) callbacks_.erase(it);
+    if (it != callbacks_.end()) {
+      callbacks_.erase(it);
+    }
     cb->state.store(ctx_callback::kStopped, std::memory_order_release);
     return true;
   }
 
-  std::stop_source stop_source() {
+  std::stop_token stop_token() {
     (void)check();
-    std::stop_source src = std::stop_source(std::nostopstate);
-    bool done = false;
+    std::stop_token token;
+    std::optional<std::stop_source> request;  // set if the node is done already
     {
       std::lock_guard<weft::mutex> g(m_);
-      if (!stop_src_.has_value()) stop_src_.emplace();
-      src = *stop_src_;
-      done = err_.load(std::memory_order_relaxed) != 0;
-      if (!done) ensure_timer_locked();
+      if (!stop_src_.has_value()) {
+        stop_src_.emplace();
+      }
+      token = stop_src_->get_token();
+      if (err_.load(std::memory_order_relaxed) != 0) {
+        request = *stop_src_;
+      } else {
+        ensure_timer_locked();
+      }
     }
-    if (done) src.request_stop();
-    return src;
+    if (request.has_value()) {
+      request->request_stop();  // outside the lock: it runs stop callbacks
+    }
+    return token;
   }
 
   void watch(std::stop_token token) {
-    if (token.stop_possible()) stop_cb_.emplace(std::move(token), stop_canceller{weak_from_this()});
+    if (token.stop_possible()) {
+      stop_cb_.emplace(std::move(token), stop_canceller{weak_from_this()});
+    }
   }
 
  private:
@@ -169,7 +194,9 @@ class ctx_node : public std::enable_shared_from_this<ctx_node> {
     }
     err_.store(static_cast<int>(why), std::memory_order_release);
     (void)done_.close();
-    if (timer_started_) timer_cv_.notify_all();
+    if (timer_started_) {
+      timer_cv_.notify_all();
+    }
     const auto me = weft::this_thread::get_id();
     for (auto& cb : callbacks_) {
       cb->runner = me;
@@ -177,12 +204,16 @@ class ctx_node : public std::enable_shared_from_this<ctx_node> {
       fx.callbacks.push_back(std::move(cb));
     }
     callbacks_.clear();
-    if (stop_src_.has_value()) fx.sources.push_back(*stop_src_);
+    if (stop_src_.has_value()) {
+      fx.sources.push_back(*stop_src_);
+    }
     for (ctx_node* c = first_child_; c != nullptr;) {
       ctx_node* next = c->next_sibling_;
       {
         std::lock_guard<weft::mutex> g(c->m_);
-        if (c->err_.load(std::memory_order_relaxed) == 0) c->cancel_locked(why, fx);
+        if (c->err_.load(std::memory_order_relaxed) == 0) {
+          c->cancel_locked(why, fx);
+        }
       }
       c->prev_sibling_ = c->next_sibling_ = nullptr;
       c->linked_ = false;
@@ -192,12 +223,18 @@ class ctx_node : public std::enable_shared_from_this<ctx_node> {
   }
 
   void detach_from_parent() {
-    if (parent_ == nullptr) return;
+    if (parent_ == nullptr) {
+      return;
+    }
     std::lock_guard<weft::mutex> g(parent_->m_);
-    if (!linked_) return;
+    if (!linked_) {
+      return;
+    }
     (prev_sibling_ != nullptr ? prev_sibling_->next_sibling_ : parent_->first_child_) =
         next_sibling_;
-    if (next_sibling_ != nullptr) next_sibling_->prev_sibling_ = prev_sibling_;
+    if (next_sibling_ != nullptr) {
+      next_sibling_->prev_sibling_ = prev_sibling_;
+    }
     prev_sibling_ = next_sibling_ = nullptr;
     linked_ = false;
   }
@@ -219,18 +256,24 @@ class ctx_node : public std::enable_shared_from_this<ctx_node> {
              weft::clock::now() < deadline_) {
         timer_cv_.wait_until(lock, deadline_);
       }
-      if (timer_stop_ || err_.load(std::memory_order_relaxed) != 0) return;
+      if (timer_stop_ || err_.load(std::memory_order_relaxed) != 0) {
+        return;
+      }
     }
     // Hold a reference while cancelling; if it turns out to be the last one, the
     // destructor runs here and detaches this thread (see the file comment).
-    if (auto self = weak.lock()) self->cancel(context_errc::deadline_exceeded);
+    if (auto self = weak.lock()) {
+      self->cancel(context_errc::deadline_exceeded);
+    }
   }
 
   void stop_timer() {
     bool self = false;
     {
       std::lock_guard<weft::mutex> g(m_);
-      if (!timer_started_) return;
+      if (!timer_started_) {
+        return;
+      }
       timer_stop_ = true;
       self = timer_id_ == weft::this_thread::get_id();
       timer_cv_.notify_all();
@@ -266,7 +309,9 @@ class ctx_node : public std::enable_shared_from_this<ctx_node> {
 };
 
 void stop_canceller::operator()() const {
-  if (auto n = node.lock()) n->cancel(context_errc::cancelled);
+  if (auto n = node.lock()) {
+    n->cancel(context_errc::cancelled);
+  }
 }
 
 // ---- ctx_callback ----
@@ -286,15 +331,21 @@ bool ctx_callback::stop_unowned() {
 }
 
 void ctx_callback::wait_finished() {
-  if (state.load(std::memory_order_acquire) == kStopped) return;
-  if (runner == weft::this_thread::get_id()) return;  // stop() from inside the callback
+  if (state.load(std::memory_order_acquire) == kStopped) {
+    return;
+  }
+  if (runner == weft::this_thread::get_id()) {
+    return;  // stop() from inside the callback
+  }
   std::unique_lock<weft::mutex> lock(m_);
   cv_.wait(lock, [&] { return state.load(std::memory_order_acquire) == kFinished; });
 }
 
 after_cancel_handle register_callback(const std::shared_ptr<ctx_node>& node,
                                       std::shared_ptr<ctx_callback> cb) {
-  if (node != nullptr) node->add_callback(cb);
+  if (node != nullptr) {
+    node->add_callback(cb);
+  }
   return after_cancel_handle(node, std::move(cb));
 }
 
@@ -311,7 +362,9 @@ struct ctx_access {
 
 ctx_view view(const context& ctx) noexcept {
   ctx_node* n = ctx_access::node(ctx).get();
-  if (n == nullptr) return {};
+  if (n == nullptr) {
+    return {};
+  }
   return ctx_view{&n->done(), n->deadline(), n};
 }
 
@@ -321,7 +374,9 @@ bool is_done(const context& ctx) {
 }
 
 void expire(ctx_node* node) {
-  if (node != nullptr) (void)node->check();
+  if (node != nullptr) {
+    (void)node->check();
+  }
 }
 
 }  // namespace weft::detail
@@ -332,20 +387,30 @@ using detail::ctx_access;
 using detail::ctx_node;
 
 bool after_cancel_handle::stop() {
-  if (cb_ == nullptr) return false;
+  if (cb_ == nullptr) {
+    return false;
+  }
   const bool prevented = node_ != nullptr ? node_->remove_callback(cb_.get()) : cb_->stop_unowned();
-  if (!prevented) cb_->wait_finished();
+  if (!prevented) {
+    cb_->wait_finished();
+  }
   return prevented;
 }
 
 std::error_code context::err() const {
-  if (node_ == nullptr || !node_->check()) return {};
+  if (node_ == nullptr || !node_->check()) {
+    return {};
+  }
   return make_error_code(static_cast<context_errc>(node_->err()));
 }
 
 receiver<std::monostate> context::done() const {
-  if (node_ == nullptr) return {};
-  if (!node_->check()) node_->ensure_timer();
+  if (node_ == nullptr) {
+    return {};
+  }
+  if (!node_->check()) {
+    node_->ensure_timer();
+  }
   return detail::chan_access::make_receiver(
       std::shared_ptr<detail::done_chan>(node_, &node_->done()));
 }
@@ -355,7 +420,9 @@ bool context::wait_until_deadline(detail::time_point deadline) const {
     detail::block_until(deadline == detail::kNoDeadline ? nullptr : &deadline);
     return false;
   }
-  if (node_->check()) return true;
+  if (node_->check()) {
+    return true;
+  }
   const detail::time_point until = std::min(deadline, node_->deadline());
   std::optional<std::monostate> none;
   if (node_->done().recv(none, until == detail::kNoDeadline ? nullptr : &until) !=
@@ -366,17 +433,23 @@ bool context::wait_until_deadline(detail::time_point deadline) const {
 }
 
 std::optional<weft::clock::time_point> context::deadline() const {
-  if (node_ == nullptr || node_->deadline() == detail::kNoDeadline) return std::nullopt;
+  if (node_ == nullptr || node_->deadline() == detail::kNoDeadline) {
+    return std::nullopt;
+  }
   return node_->deadline();
 }
 
 std::stop_token context::stop_token() const {
-  if (node_ == nullptr) return {};
-  return node_->stop_source().get_token();
+  if (node_ == nullptr) {
+    return {};
+  }
+  return node_->stop_token();
 }
 
 void cancel_func::operator()() const {
-  if (node_ != nullptr) node_->cancel(context_errc::cancelled);
+  if (node_ != nullptr) {
+    node_->cancel(context_errc::cancelled);
+  }
 }
 
 std::pair<context, cancel_func> with_cancel(const context& parent) {

@@ -8,6 +8,22 @@ channel_closed::channel_closed(const std::string& what) : error(what) {}
 
 nil_channel::nil_channel() : error("weft::nil_channel: close of a nil channel") {}
 
+task_rejected::task_rejected(reject_reason reason)
+    : error(reason == reject_reason::queue_full
+                ? "weft::task_rejected: the worker pool's queue is full"
+                : "weft::task_rejected: the worker pool is shut down"),
+      reason_(reason) {}
+
+task_cancelled::task_cancelled()
+    : error("weft::task_cancelled: the task was cancelled before it started") {}
+
+pool_closed::pool_closed() : error("weft::pool_closed: the resource pool is closed") {}
+
+semaphore_misuse::semaphore_misuse(const std::string& what) : error(what) {}
+
+burst_exceeded::burst_exceeded()
+    : error("weft::burst_exceeded: more tokens requested than the rate limiter's burst") {}
+
 namespace {
 
 class context_category_impl final : public std::error_category {

@@ -55,8 +55,8 @@ TEST(Channel, DefaultConstructedIsUnbuffered) {
 
 TEST(Channel, CopiesShareTheChannelAndReceiverIsAView) {
   channel<int> a(2);
-  channel<int> b = a;
-  weft::receiver<int> r = a;
+  channel<int> b = a;         // NOLINT(performance-unnecessary-copy-initialization): a copy
+  weft::receiver<int> r = a;  // NOLINT(performance-unnecessary-copy-initialization): a view
   EXPECT_TRUE(a == b);
   EXPECT_TRUE(r == a);
   EXPECT_FALSE(a == channel<int>(2));
@@ -170,25 +170,32 @@ TEST(Channel, CloseWakesEveryBlockedReceiver) {
   constexpr int kReceivers = 4;
   std::atomic<int> closed_seen{0};
   std::vector<weft::thread> rs;
+  rs.reserve(kReceivers);
   for (int i = 0; i < kReceivers; ++i) {
     rs.emplace_back([&] {
-      if (!ch.recv().has_value()) ++closed_seen;
+      if (!ch.recv().has_value()) {
+        ++closed_seen;
+      }
     });
   }
   ASSERT_TRUE(eventually([&] { return blocked_receivers(ch) == kReceivers; }));
   ch.close();
-  for (auto& t : rs)
+  for (auto& t : rs) {
     t.join();
+  }
   EXPECT_EQ(closed_seen.load(), kReceivers);
 }
 
 TEST(Channel, CloseMakesEveryBlockedSenderThrow) {
   for (std::size_t cap : {0u, 1u}) {
     channel<int> ch(cap);
-    if (cap == 1) ch.send(100);  // fill the buffer
+    if (cap == 1) {
+      ch.send(100);  // fill the buffer
+    }
     constexpr int kSenders = 4;
     std::atomic<int> threw{0};
     std::vector<weft::thread> ss;
+    ss.reserve(kSenders);
     for (int i = 0; i < kSenders; ++i) {
       ss.emplace_back([&, i] {
         try {
@@ -200,8 +207,9 @@ TEST(Channel, CloseMakesEveryBlockedSenderThrow) {
     }
     ASSERT_TRUE(eventually([&] { return blocked_senders(ch) == kSenders; }));
     ch.close();
-    for (auto& t : ss)
+    for (auto& t : ss) {
       t.join();
+    }
     EXPECT_EQ(threw.load(), kSenders) << "capacity " << cap;
     // The buffered value survives; the blocked senders' values were not accepted.
     if (cap == 1) {
@@ -224,7 +232,7 @@ TEST(Channel, NilChannel) {
   EXPECT_THROW(nil.close(), weft::nil_channel);
   channel<int> moved(1);
   channel<int> to(std::move(moved));
-  EXPECT_TRUE(moved.is_nil());  // NOLINT(bugprone-use-after-move): moved-from is nil
+  EXPECT_TRUE(moved.is_nil());  // NOLINT(bugprone-use-after-move,clang-analyzer-cplusplus.Move)
   EXPECT_FALSE(to.is_nil());
 }
 
@@ -234,8 +242,9 @@ TEST(Channel, MoveOnlyValues) {
   for (std::size_t cap : {0u, 2u}) {
     channel<std::unique_ptr<int>> ch(cap);
     weft::thread producer([&] {
-      for (int i = 0; i < 100; ++i)
+      for (int i = 0; i < 100; ++i) {
         ch.send(std::make_unique<int>(i));
+      }
       ch.close();
     });
     int expected = 0;
@@ -369,12 +378,14 @@ TEST(Channel, SendWithContext) {
 
 TEST(Channel, RangeForEndsWhenClosedAndDrained) {
   channel<int> ch(8);
-  for (int i = 0; i < 5; ++i)
+  for (int i = 0; i < 5; ++i) {
     ch.send(i);
+  }
   ch.close();
   std::vector<int> got;
-  for (int v : ch)
+  for (int v : ch) {
     got.push_back(v);
+  }
   EXPECT_EQ(got, (std::vector<int>{0, 1, 2, 3, 4}));
   static_assert(std::input_iterator<weft::receiver<int>::iterator>);
 }
@@ -388,10 +399,11 @@ TEST_P(ChannelMpmc, EveryValueIsReceivedExactlyOnce) {
   constexpr int kConsumers = 4;
   constexpr int kPerProducer = 5000;
   channel<int> ch(GetParam());
-  std::vector<std::atomic<int>> seen(kProducers * kPerProducer);
+  std::vector<std::atomic<int>> seen(std::size_t{kProducers} * kPerProducer);
   std::atomic<int> received{0};
 
   std::vector<weft::thread> consumers;
+  consumers.reserve(kConsumers);
   for (int c = 0; c < kConsumers; ++c) {
     consumers.emplace_back([&] {
       while (auto v = ch.recv()) {
@@ -401,14 +413,16 @@ TEST_P(ChannelMpmc, EveryValueIsReceivedExactlyOnce) {
     });
   }
   std::vector<weft::thread> producers;
+  producers.reserve(kProducers);
   for (int p = 0; p < kProducers; ++p) {
     producers.emplace_back([&, p] {
       for (int i = 0; i < kPerProducer; ++i) {
         // Mix the blocking, try and timed forms.
         const int v = p * kPerProducer + i;
         if (i % 3 == 0) {
-          while (ch.try_send(v) != channel_status::ok)
+          while (ch.try_send(v) != channel_status::ok) {
             weft::this_thread::yield();
+          }
         } else if (i % 3 == 1) {
           ASSERT_EQ(ch.send_for(v, weft::test::kHang), channel_status::ok);
         } else {
@@ -417,11 +431,13 @@ TEST_P(ChannelMpmc, EveryValueIsReceivedExactlyOnce) {
       }
     });
   }
-  for (auto& t : producers)
+  for (auto& t : producers) {
     t.join();
+  }
   ch.close();
-  for (auto& t : consumers)
+  for (auto& t : consumers) {
     t.join();
+  }
 
   EXPECT_EQ(received.load(), kProducers * kPerProducer);
   for (std::size_t i = 0; i < seen.size(); ++i) {
@@ -434,10 +450,12 @@ TEST_P(ChannelMpmc, PerProducerOrderIsPreserved) {
   constexpr int kPerProducer = 3000;
   channel<std::pair<int, int>> ch(GetParam());
   std::vector<weft::thread> producers;
+  producers.reserve(kProducers);
   for (int p = 0; p < kProducers; ++p) {
     producers.emplace_back([&, p] {
-      for (int i = 0; i < kPerProducer; ++i)
+      for (int i = 0; i < kPerProducer; ++i) {
         ch.send({p, i});
+      }
     });
   }
   std::vector<int> next(kProducers, 0);
@@ -446,8 +464,9 @@ TEST_P(ChannelMpmc, PerProducerOrderIsPreserved) {
     ASSERT_TRUE(v.has_value());
     ASSERT_EQ(v->second, next[static_cast<std::size_t>(v->first)]++);
   }
-  for (auto& t : producers)
+  for (auto& t : producers) {
     t.join();
+  }
   EXPECT_EQ(ch.try_recv().status, channel_status::would_block);
 }
 
@@ -463,6 +482,7 @@ TEST(Channel, CloseRacingWithSendersLosesNothing) {
     constexpr int kEach = 200;
     std::atomic<int> accepted{0};
     std::vector<weft::thread> ss;
+    ss.reserve(kSenders);
     for (int s = 0; s < kSenders; ++s) {
       ss.emplace_back([&, s] {
         for (int i = 0; i < kEach; ++i) {
@@ -476,7 +496,7 @@ TEST(Channel, CloseRacingWithSendersLosesNothing) {
       });
     }
     int received = 0;
-    std::vector<int> counts(kSenders * kEach, 0);
+    std::vector<int> counts(std::size_t{kSenders} * kEach, 0);
     for (int i = 0; i < 100; ++i) {
       auto v = ch.recv();
       ASSERT_TRUE(v.has_value());
@@ -488,8 +508,9 @@ TEST(Channel, CloseRacingWithSendersLosesNothing) {
       ++counts[static_cast<std::size_t>(*v)];
       ++received;
     }
-    for (auto& t : ss)
+    for (auto& t : ss) {
       t.join();
+    }
     EXPECT_EQ(received, accepted.load());
     EXPECT_EQ(*std::max_element(counts.begin(), counts.end()), 1);
   }

@@ -110,7 +110,9 @@ TEST(Context, DestroyedChildrenUnlinkFromTheirParent) {
   auto [parent, cancel] = weft::with_cancel(weft::background());
   for (int i = 0; i < 1000; ++i) {
     auto [child, cancel_child] = weft::with_cancel(parent);
-    if (i % 2 == 0) cancel_child();  // cancelled children unlink too
+    if (i % 2 == 0) {
+      cancel_child();  // cancelled children unlink too
+    }
   }
   cancel();  // walks an empty child list
   EXPECT_EQ(parent.err(), context_errc::cancelled);
@@ -178,10 +180,13 @@ TEST(Context, AfterCancelRunsExactlyOnce) {
   auto h = ctx.after_cancel([&] { runs.fetch_add(1); });
   EXPECT_EQ(runs.load(), 0);
   std::vector<weft::thread> cancellers;
-  for (int i = 0; i < 4; ++i)
+  cancellers.reserve(4);
+  for (int i = 0; i < 4; ++i) {
     cancellers.emplace_back([c = cancel] { c(); });
-  for (auto& t : cancellers)
+  }
+  for (auto& t : cancellers) {
     t.join();
+  }
   EXPECT_EQ(runs.load(), 1);
   EXPECT_FALSE(h.stop());  // already ran
   cancel();
@@ -320,7 +325,7 @@ TEST(Context, WithStopToken) {
 
   // Destroying the context unregisters from the token.
   std::stop_source later;
-  { auto [c3, cancel3] = weft::with_stop_token(weft::background(), later.get_token()); }
+  (void)weft::with_stop_token(weft::background(), later.get_token());  // dropped at once
   later.request_stop();
   cancel();
   cancel2();
@@ -332,7 +337,9 @@ TEST(Context, DestroyingContextsWithPendingTimersDoesNotHang) {
     auto done = ctx.done();            // starts its timer thread
     auto h = ctx.after_cancel([] {});  // so would this
     auto token = ctx.stop_token();     // and this
-    if (i % 2 == 0) cancel();          // cancelled or not, destruction joins it
+    if (i % 2 == 0) {
+      cancel();  // cancelled or not, destruction joins it
+    }
   }
   SUCCEED();
 }
@@ -372,20 +379,26 @@ TEST(Context, ConcurrentCancellationOfATree) {
   for (int round = 0; round < 50; ++round) {
     auto [root, cancel_root] = weft::with_cancel(weft::background());
     std::vector<std::pair<context, weft::cancel_func>> kids;
-    for (int i = 0; i < 8; ++i)
+    kids.reserve(8);
+    for (int i = 0; i < 8; ++i) {
       kids.push_back(weft::with_cancel(root));
+    }
     std::atomic<int> runs{0};
-    for (auto& k : kids)
+    for (auto& k : kids) {
       k.first.after_cancel([&] { runs.fetch_add(1); });
+    }
     std::vector<weft::thread> ts;
     ts.emplace_back([c = cancel_root] { c(); });
-    for (int i = 0; i < 4; ++i)
+    for (int i = 0; i < 4; ++i) {
       ts.emplace_back([c = kids[static_cast<std::size_t>(i)].second] { c(); });
-    for (auto& t : ts)
+    }
+    for (auto& t : ts) {
       t.join();
+    }
     EXPECT_EQ(runs.load(), 8);
-    for (auto& k : kids)
+    for (auto& k : kids) {
       EXPECT_EQ(k.first.err(), context_errc::cancelled);
+    }
   }
 }
 
@@ -394,15 +407,19 @@ TEST(Context, SelectOnDoneAndChannelsWithManyWaiters) {
   weft::channel<int> ch;
   std::atomic<int> cancelled{0};
   std::vector<weft::thread> ts;
+  ts.reserve(4);
   for (int i = 0; i < 4; ++i) {
     ts.emplace_back([&, c = ctx] {
-      if (ch.recv(c).status == weft::channel_status::cancelled) cancelled.fetch_add(1);
+      if (ch.recv(c).status == weft::channel_status::cancelled) {
+        cancelled.fetch_add(1);
+      }
     });
   }
   ASSERT_TRUE(eventually([&] { return weft::test::blocked_receivers(ch) == 4; }));
   cancel();
-  for (auto& t : ts)
+  for (auto& t : ts) {
     t.join();
+  }
   EXPECT_EQ(cancelled.load(), 4);
 }
 

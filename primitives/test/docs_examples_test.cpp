@@ -17,16 +17,19 @@ TEST(DocsExamples, Channel) {
   weft::channel<int> results;   // unbuffered (rendezvous)
 
   weft::thread worker([jobs, results] {  // handles are cheap shared copies, like Go's chan
-    for (int j : jobs)
-      results.send(j * j);  // ends when jobs is closed and drained
+    for (int j : jobs) {                 // ends when jobs is closed and drained
+      results.send(j * j);
+    }
     results.close();
   });
-  for (int j = 1; j <= 3; ++j)
+  for (int j = 1; j <= 3; ++j) {
     jobs.send(j);
+  }
   jobs.close();
   int sum = 0;
-  while (std::optional<int> r = results.recv())
-    sum += *r;  // nullopt: closed and drained
+  while (std::optional<int> r = results.recv()) {  // nullopt: closed and drained
+    sum += *r;
+  }
   worker.join();
   EXPECT_EQ(sum, 1 + 4 + 9);
 }
@@ -50,9 +53,8 @@ TEST(DocsExamples, Context) {
   weft::channel<int> work;
 
   weft::thread worker([child = child, work] {
-    while (true) {
-      auto job = work.recv(child);  // ok, closed, or cancelled
-      if (!job) break;
+    while (auto job = work.recv(child)) {  // stops when closed or cancelled
+      // ... use *job ...
     }
   });
   int callbacks = 0;

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "test_util.hpp"
@@ -30,8 +31,9 @@ TEST(Select, ReadyReceiveFiresWithItsValue) {
   b.send("x");
   std::optional<std::string> got;
   bool a_fired = false;
-  const auto fired = weft::select(weft::recv(a, [&](std::optional<int>) { a_fired = true; }),
-                                  weft::recv(b, [&](std::optional<std::string> v) { got = v; }));
+  const auto fired =
+      weft::select(weft::recv(a, [&](std::optional<int>) { a_fired = true; }),
+                   weft::recv(b, [&](std::optional<std::string> v) { got = std::move(v); }));
   EXPECT_EQ(fired, 1u);
   EXPECT_FALSE(a_fired);
   EXPECT_EQ(got, "x");
@@ -220,10 +222,15 @@ TEST(Select, ChoiceAmongReadyCasesIsRoughlyUniform) {
   channel<int> c(1);
   std::array<int, 3> hits{};
   for (int i = 0; i < 3000; ++i) {
-    if (a.size() == 0) a.send(1);
-    if (b.size() == 0) b.send(2);
-    while (c.size() != 0)
+    if (a.size() == 0) {
+      a.send(1);
+    }
+    if (b.size() == 0) {
+      b.send(2);
+    }
+    while (c.size() != 0) {
       (void)c.recv();
+    }
     hits[weft::select(weft::recv(a), weft::recv(b), weft::send(c, 3))]++;
   }
   for (int h : hits) {
@@ -246,16 +253,21 @@ TEST(Select, NoValueIsLostWhenSeveralChannelsAreReady) {
   }
   EXPECT_EQ(got.size(), 150u);
   EXPECT_EQ(a.size() + b.size(), 50u);  // exactly one value taken per select
-  while (auto v = a.try_recv())
+  while (auto v = a.try_recv()) {
     got.push_back(*v);
-  while (auto v = b.try_recv())
+  }
+  while (auto v = b.try_recv()) {
     got.push_back(*v);
+  }
   std::sort(got.begin(), got.end());
   std::vector<int> want;
-  for (int i = 0; i < 100; ++i)
+  want.reserve(100);
+  for (int i = 0; i < 100; ++i) {
     want.push_back(i);
-  for (int i = 0; i < 100; ++i)
+  }
+  for (int i = 0; i < 100; ++i) {
     want.push_back(1000 + i);
+  }
   EXPECT_EQ(got, want);
 }
 
@@ -269,13 +281,16 @@ TEST_P(SelectBoth, EveryValueExactlyOnce) {
   constexpr int kReceivers = 3;
   constexpr int kPerSender = 3000;
   std::vector<channel<int>> chs;
-  for (int i = 0; i < kChannels; ++i)
+  chs.reserve(kChannels);
+  for (int i = 0; i < kChannels; ++i) {
     chs.emplace_back(GetParam());
-  std::vector<std::atomic<int>> seen(kSenders * kPerSender);
+  }
+  std::vector<std::atomic<int>> seen(std::size_t{kSenders} * kPerSender);
   std::atomic<int> remaining{kSenders * kPerSender};
   channel<int> quit;  // closed when everything was received
 
   std::vector<weft::thread> threads;
+  threads.reserve(kSenders);
   for (int s = 0; s < kSenders; ++s) {
     threads.emplace_back([&, s] {
       for (int i = 0; i < kPerSender; ++i) {
@@ -290,7 +305,9 @@ TEST_P(SelectBoth, EveryValueExactlyOnce) {
       auto on_value = [&](std::optional<int> v) {
         ASSERT_TRUE(v.has_value());
         seen[static_cast<std::size_t>(*v)].fetch_add(1);
-        if (remaining.fetch_sub(1) == 1) quit.close();
+        if (remaining.fetch_sub(1) == 1) {
+          quit.close();
+        }
       };
       while (!done) {
         weft::select(weft::recv(chs[0], on_value), weft::recv(chs[1], on_value),
@@ -299,13 +316,16 @@ TEST_P(SelectBoth, EveryValueExactlyOnce) {
       }
     });
   }
-  for (auto& t : threads)
+  for (auto& t : threads) {
     t.join();
+  }
   EXPECT_EQ(remaining.load(), 0);
-  for (std::size_t i = 0; i < seen.size(); ++i)
+  for (std::size_t i = 0; i < seen.size(); ++i) {
     ASSERT_EQ(seen[i].load(), 1) << "value " << i;
-  for (auto& ch : chs)
+  }
+  for (auto& ch : chs) {
     EXPECT_EQ(ch.size(), 0u);
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Capacities, SelectBoth, ::testing::Values(0u, 1u, 16u),
@@ -318,16 +338,19 @@ TEST(Select, MixedTypesAgainstPlainOperations) {
   channel<std::unique_ptr<int>> ptrs(1);
   constexpr int kEach = 2000;
   weft::thread p1([&] {
-    for (int i = 0; i < kEach; ++i)
+    for (int i = 0; i < kEach; ++i) {
       ints.send(i);
+    }
   });
   weft::thread p2([&] {
-    for (int i = 0; i < kEach; ++i)
+    for (int i = 0; i < kEach; ++i) {
       strings.send(std::to_string(i));
+    }
   });
   weft::thread p3([&] {
-    for (int i = 0; i < kEach; ++i)
+    for (int i = 0; i < kEach; ++i) {
       ptrs.send(std::make_unique<int>(i));
+    }
   });
   long long int_sum = 0;
   long long str_sum = 0;
@@ -366,8 +389,9 @@ TEST(Select, TimeoutRacingWithSendersLosesNothing) {
                  weft::timeout(std::chrono::microseconds(got.size() % 50)));
   }
   sender.join();
-  for (int i = 0; i < kValues; ++i)
+  for (int i = 0; i < kValues; ++i) {
     ASSERT_EQ(got[static_cast<std::size_t>(i)], i);
+  }
 }
 
 }  // namespace

@@ -147,17 +147,18 @@ class receiver {
   }
 
   // Never blocks: ok with a value, closed (closed and drained), or would_block.
-  recv_result<T> try_recv() const { return recv_at(nullptr, true); }
+  [[nodiscard]] recv_result<T> try_recv() const { return recv_at(nullptr, true); }
 
   // Blocks at most until the deadline: ok, closed, or timeout. A deadline in the past
   // still receives a value that is ready.
   template <class Rep, class Period>
-  recv_result<T> recv_for(const std::chrono::duration<Rep, Period>& d) const {
+  [[nodiscard]] recv_result<T> recv_for(const std::chrono::duration<Rep, Period>& d) const {
     const auto deadline = detail::deadline_after(d);
     return recv_at(&deadline, false);
   }
   template <class Clock, class Duration>
-  recv_result<T> recv_until(const std::chrono::time_point<Clock, Duration>& tp) const {
+  [[nodiscard]] recv_result<T> recv_until(
+      const std::chrono::time_point<Clock, Duration>& tp) const {
     const auto deadline = detail::to_deadline(tp);
     return recv_at(&deadline, false);
   }
@@ -165,7 +166,7 @@ class receiver {
   // Blocks until a value arrives (ok), the channel is closed and drained (closed), or
   // ctx is done (cancelled; ctx.err() says why). A context that is already done
   // returns cancelled without receiving, even if a value is ready.
-  recv_result<T> recv(const context& ctx) const;
+  [[nodiscard]] recv_result<T> recv(const context& ctx) const;
 
   // Range-for support: `for (T& v : ch)` receives until the channel is closed and
   // drained. begin() receives the first value.
@@ -217,7 +218,9 @@ class receiver {
   recv_result<T> recv_at(const detail::time_point* deadline, bool try_only) const {
     recv_result<T> r;
     if (st_ == nullptr) {
-      if (!try_only) detail::block_until(deadline);
+      if (!try_only) {
+        detail::block_until(deadline);
+      }
       r.status = try_only ? channel_status::would_block : channel_status::timeout;
       return r;
     }
@@ -260,8 +263,8 @@ class channel : public receiver<T> {
 
   // Never blocks: ok (accepted), would_block, or closed (does not throw). `value` is
   // moved from only on ok.
-  channel_status try_send(T&& value) const { return send_at(value, nullptr, true); }
-  channel_status try_send(const T& value) const {
+  [[nodiscard]] channel_status try_send(T&& value) const { return send_at(value, nullptr, true); }
+  [[nodiscard]] channel_status try_send(const T& value) const {
     T copy(value);
     return send_at(copy, nullptr, true);
   }
@@ -269,23 +272,26 @@ class channel : public receiver<T> {
   // Blocks at most until the deadline: ok or timeout (value not moved from). Throws
   // weft::channel_closed like send().
   template <class Rep, class Period>
-  channel_status send_for(T&& value, const std::chrono::duration<Rep, Period>& d) const {
+  [[nodiscard]] channel_status send_for(T&& value,
+                                        const std::chrono::duration<Rep, Period>& d) const {
     const auto deadline = detail::deadline_after(d);
     return send_at(value, &deadline, false);
   }
   template <class Rep, class Period>
-  channel_status send_for(const T& value, const std::chrono::duration<Rep, Period>& d) const {
+  [[nodiscard]] channel_status send_for(const T& value,
+                                        const std::chrono::duration<Rep, Period>& d) const {
     T copy(value);
     return send_for(std::move(copy), d);
   }
   template <class Clock, class Duration>
-  channel_status send_until(T&& value, const std::chrono::time_point<Clock, Duration>& tp) const {
+  [[nodiscard]] channel_status send_until(
+      T&& value, const std::chrono::time_point<Clock, Duration>& tp) const {
     const auto deadline = detail::to_deadline(tp);
     return send_at(value, &deadline, false);
   }
   template <class Clock, class Duration>
-  channel_status send_until(const T& value,
-                            const std::chrono::time_point<Clock, Duration>& tp) const {
+  [[nodiscard]] channel_status send_until(
+      const T& value, const std::chrono::time_point<Clock, Duration>& tp) const {
     T copy(value);
     return send_until(std::move(copy), tp);
   }
@@ -293,8 +299,8 @@ class channel : public receiver<T> {
   // Blocks until accepted (ok) or ctx is done (cancelled; value not moved from). A
   // context that is already done returns cancelled without sending. Throws
   // weft::channel_closed like send().
-  channel_status send(T&& value, const context& ctx) const;
-  channel_status send(const T& value, const context& ctx) const {
+  [[nodiscard]] channel_status send(T&& value, const context& ctx) const;
+  [[nodiscard]] channel_status send(const T& value, const context& ctx) const {
     T copy(value);
     return send(std::move(copy), ctx);
   }
@@ -302,19 +308,29 @@ class channel : public receiver<T> {
   // Closes the channel. Throws weft::channel_closed if it is already closed and
   // weft::nil_channel on a nil handle.
   void close() const {
-    if (this->st_ == nullptr) throw nil_channel();
-    if (!this->st_->close()) throw channel_closed("weft::channel: close of a closed channel");
+    if (this->st_ == nullptr) {
+      throw nil_channel();
+    }
+    if (!this->st_->close()) {
+      throw channel_closed("weft::channel: close of a closed channel");
+    }
   }
 
  private:
   void send_blocking(T& value) const {
-    if (this->st_ == nullptr) detail::block_until(nullptr);
-    if (this->st_->send(value, nullptr) == detail::attempt::closed) throw_closed();
+    if (this->st_ == nullptr) {
+      detail::block_until(nullptr);
+    }
+    if (this->st_->send(value, nullptr) == detail::attempt::closed) {
+      throw_closed();
+    }
   }
 
   channel_status send_at(T& value, const detail::time_point* deadline, bool try_only) const {
     if (this->st_ == nullptr) {
-      if (!try_only) detail::block_until(deadline);
+      if (!try_only) {
+        detail::block_until(deadline);
+      }
       return try_only ? channel_status::would_block : channel_status::timeout;
     }
     const detail::time_point now_deadline = detail::time_point::min();
@@ -322,7 +338,9 @@ class channel : public receiver<T> {
       case detail::attempt::done:
         return channel_status::ok;
       case detail::attempt::closed:
-        if (try_only) return channel_status::closed;
+        if (try_only) {
+          return channel_status::closed;
+        }
         throw_closed();
       case detail::attempt::blocked:
         break;
@@ -359,10 +377,14 @@ recv_result<T> receiver<T>::recv(const context& ctx) const {
 
 template <class T>
 channel_status channel<T>::send(T&& value, const context& ctx) const {
-  if (detail::is_done(ctx)) return channel_status::cancelled;
+  if (detail::is_done(ctx)) {
+    return channel_status::cancelled;
+  }
   detail::send_case<T, detail::no_handler, false> op(this->st_.get(), &value, {});
   detail::done_case<detail::no_handler> done(detail::view(ctx), {});
-  if (detail::run_select(op, done) == 1) return channel_status::cancelled;
+  if (detail::run_select(op, done) == 1) {
+    return channel_status::cancelled;
+  }
   return channel_status::ok;  // a send on a closed channel threw from run_select
 }
 

@@ -208,26 +208,27 @@ inline context background() noexcept {
 }
 
 // A child of `parent` that is also done when the returned cancel_func is called.
-std::pair<context, cancel_func> with_cancel(const context& parent);
+[[nodiscard]] std::pair<context, cancel_func> with_cancel(const context& parent);
 
 // A child that is also done (deadline_exceeded) once `deadline` passes.
-std::pair<context, cancel_func> with_deadline(const context& parent,
-                                              weft::clock::time_point deadline);
+[[nodiscard]] std::pair<context, cancel_func> with_deadline(const context& parent,
+                                                            weft::clock::time_point deadline);
 template <class Clock, class Duration>
-std::pair<context, cancel_func> with_deadline(
+[[nodiscard]] std::pair<context, cancel_func> with_deadline(
     const context& parent, const std::chrono::time_point<Clock, Duration>& deadline) {
   return with_deadline(parent, detail::to_deadline(deadline));
 }
 
 // with_deadline(parent, now + timeout).
 template <class Rep, class Period>
-std::pair<context, cancel_func> with_timeout(const context& parent,
-                                             const std::chrono::duration<Rep, Period>& timeout) {
+[[nodiscard]] std::pair<context, cancel_func> with_timeout(
+    const context& parent, const std::chrono::duration<Rep, Period>& timeout) {
   return with_deadline(parent, detail::deadline_after(timeout));
 }
 
 // A child that is also cancelled (context_errc::cancelled) when a stop is requested on
 // `token` — at once if it already is.
-std::pair<context, cancel_func> with_stop_token(const context& parent, std::stop_token token);
+[[nodiscard]] std::pair<context, cancel_func> with_stop_token(const context& parent,
+                                                              std::stop_token token);
 
 }  // namespace weft

@@ -54,6 +54,57 @@ class nil_channel : public error {
   nil_channel();
 };
 
+// ---- pools, semaphores, rate limiters ----
+
+// Why a worker_pool refused a task (task_rejected::reason()).
+enum class reject_reason {
+  queue_full,  // overflow policy `reject` and the queue was at capacity
+  shut_down,   // shutdown() or shutdown_now() had been called (any policy)
+};
+
+// worker_pool::submit did not accept the task: the queue was full under the `reject`
+// policy, or the pool is shut down. The task was not queued and will never run.
+// (try_submit reports the same conditions by returning std::nullopt instead.)
+class task_rejected : public error {
+ public:
+  explicit task_rejected(reject_reason reason);
+  reject_reason reason() const noexcept { return reason_; }
+
+ private:
+  reject_reason reason_;
+};
+
+// task_handle::get() of a task that will never run: its context was done before it
+// started, it was dropped by the `drop_oldest` policy, or shutdown_now() took it out of
+// the queue and the returned task was destroyed without being run.
+class task_cancelled : public error {
+ public:
+  task_cancelled();
+};
+
+// resource_pool::acquire (every form, try_acquire included) on a closed pool, or an
+// acquirer that was waiting when close() was called.
+class pool_closed : public error {
+ public:
+  pool_closed();
+};
+
+// Misuse of a weighted_semaphore: release(n) of more permits than are held, a negative
+// n, or acquire(n) of more than the semaphore's size (which could never succeed, so it
+// fails at once instead of blocking forever). Nothing was acquired or released.
+class semaphore_misuse : public error {
+ public:
+  explicit semaphore_misuse(const std::string& what);
+};
+
+// rate_limiter::wait(n) with n greater than the burst at a finite rate — the bucket can
+// never hold n tokens — or any rate_limiter operation with a negative n. Nothing was
+// taken. (allow() and reserve() report too-large requests without throwing.)
+class burst_exceeded : public error {
+ public:
+  burst_exceeded();
+};
+
 // Why a context is done (weft::context::err()). A default (zero) std::error_code means
 // "not done"; the codes compare equal to these enumerators:
 //   ctx.err() == weft::context_errc::cancelled

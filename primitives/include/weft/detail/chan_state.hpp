@@ -72,7 +72,9 @@ class chan_core {
 
   // The global lock order of select (see next_chan_rank).
   friend bool lock_before(const chan_core* a, const chan_core* b) noexcept {
-    if (a->rank_ != b->rank_) return a->rank_ < b->rank_;
+    if (a->rank_ != b->rank_) {
+      return a->rank_ < b->rank_;
+    }
     return std::less<>{}(a, b);
   }
 
@@ -121,9 +123,11 @@ class chan_state final : public chan_core {
 
   // Moves from `value` only when it returns attempt::done.
   attempt try_send_locked(T& value, wake_list& wake) {
-    if (closed_.load()) return attempt::closed;
+    if (closed_.load()) {
+      return attempt::closed;
+    }
     if (wait_node* r = recvq_.pop_claimed()) {
-      deliver<T>(r, std::move(value));
+      deliver<T>(r, value);
       wake.add(r);
       return attempt::done;
     }
@@ -156,7 +160,9 @@ class chan_state final : public chan_core {
     wait_node n{&w, 0, &out};
     recvq_.push_back(&n);
     unlock();
-    if (!wait_claimed(w, n, recvq_, deadline)) return attempt::blocked;
+    if (!wait_claimed(w, n, recvq_, deadline)) {
+      return attempt::blocked;
+    }
     return out.has_value() ? attempt::done : attempt::closed;
   }
 
@@ -176,7 +182,9 @@ class chan_state final : public chan_core {
     wait_node n{&w, 0, &value};
     sendq_.push_back(&n);
     unlock();
-    if (!wait_claimed(w, n, sendq_, deadline)) return attempt::blocked;
+    if (!wait_claimed(w, n, sendq_, deadline)) {
+      return attempt::blocked;
+    }
     return n.closed ? attempt::closed : attempt::done;
   }
 
@@ -230,7 +238,9 @@ class chan_state final : public chan_core {
   bool wait_claimed(waiter& w, wait_node& n, wait_queue& q,
                     const weft::clock::time_point* deadline) {
     try {
-      if (w.park.park(deadline)) return true;
+      if (w.park.park(deadline)) {
+        return true;
+      }
     } catch (...) {
       // The wait itself was abandoned (a model execution unwinding): do not leave a
       // dangling node in a channel that may outlive this frame.

@@ -15,8 +15,12 @@ using time_point = weft::clock::time_point;
 inline constexpr time_point kNoDeadline = time_point::max();
 
 inline time_point add_saturating(time_point base, weft::clock::duration d) noexcept {
-  if (d <= weft::clock::duration::zero()) return base;
-  if (base.time_since_epoch() > time_point::max().time_since_epoch() - d) return kNoDeadline;
+  if (d <= weft::clock::duration::zero()) {
+    return base;
+  }
+  if (base.time_since_epoch() > time_point::max().time_since_epoch() - d) {
+    return kNoDeadline;
+  }
   return base + d;
 }
 

@@ -26,10 +26,10 @@ T& sender_value(wait_node* n) noexcept {
   return *static_cast<T*>(n->slot);
 }
 
-// Hands `value` to a blocked receiver. T's move constructor is noexcept (checked by
-// chan_state), so a claimed receiver always gets its value.
+// Hands `value` to a blocked receiver, moving from it. T's move constructor is
+// noexcept (checked by chan_state), so a claimed receiver always gets its value.
 template <class T>
-void deliver(wait_node* n, T&& value) noexcept {
+void deliver(wait_node* n, T& value) noexcept {
   static_cast<std::optional<T>*>(n->slot)->emplace(std::move(value));
 }
 

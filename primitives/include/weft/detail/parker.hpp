@@ -54,17 +54,21 @@ class backoff {
  public:
   void snooze() noexcept {
     if (step_ <= kSpinLimit) {
-      for (unsigned i = 0; i < (1U << step_); ++i)
+      for (unsigned i = 0; i < (1U << step_); ++i) {
         cpu_relax();
+      }
     } else {
       weft::this_thread::yield();
     }
     ++step_;
   }
   void spin() noexcept {
-    for (unsigned i = 0; i < (1U << (step_ < kSpinLimit ? step_ : kSpinLimit)); ++i)
+    for (unsigned i = 0; i < (1U << (step_ < kSpinLimit ? step_ : kSpinLimit)); ++i) {
       cpu_relax();
-    if (step_ <= kSpinLimit) ++step_;
+    }
+    if (step_ <= kSpinLimit) {
+      ++step_;
+    }
   }
   bool done() const noexcept { return step_ > kYieldLimit; }
 
@@ -80,7 +84,9 @@ inline void lock_spinning(weft::mutex& m) {
   if (spin_allowed()) {
     backoff b;
     for (int i = 0; i < 8; ++i) {
-      if (m.try_lock()) return;
+      if (m.try_lock()) {
+        return;
+      }
       b.spin();
     }
   }
@@ -100,7 +106,9 @@ class parker {
     if (state_.load(std::memory_order_acquire) == kEmpty && spin_allowed()) {
       backoff b;
       while (!b.done()) {
-        if (state_.load(std::memory_order_acquire) == kNotified) return true;
+        if (state_.load(std::memory_order_acquire) == kNotified) {
+          return true;
+        }
         b.snooze();
       }
     }

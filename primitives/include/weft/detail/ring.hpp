@@ -26,9 +26,12 @@ class ring {
   ring(const ring&) = delete;
   ring& operator=(const ring&) = delete;
   ~ring() {
-    while (count_.load() != 0)
+    while (count_.load() != 0) {
       (void)pop();
-    if (slots_ != nullptr) std::allocator<T>{}.deallocate(slots_, capacity_);
+    }
+    if (slots_ != nullptr) {
+      std::allocator<T>{}.deallocate(slots_, capacity_);
+    }
   }
 
   std::size_t capacity() const noexcept { return capacity_; }
@@ -41,7 +44,9 @@ class ring {
   void push(T&& value) noexcept {
     const std::size_t n = count_.load();
     std::size_t tail = head_.load() + n;
-    if (tail >= capacity_) tail -= capacity_;
+    if (tail >= capacity_) {
+      tail -= capacity_;
+    }
     ::new (static_cast<void*>(slots_ + tail)) T(std::move(value));
     count_.store(n + 1);
   }
@@ -51,7 +56,7 @@ class ring {
     const std::size_t h = head_.load();
     T* slot = std::launder(slots_ + h);
     T value(std::move(*slot));
-    slot->~T();
+    std::destroy_at(slot);
     head_.store(h + 1 == capacity_ ? 0 : h + 1);
     count_.store(count_.load() - 1);
     return value;

@@ -48,12 +48,16 @@ class recv_case {
     return ch_->try_recv_locked(value_, wake) != attempt::blocked;
   }
   void enqueue(waiter& w, int index) {
-    if (ch_ == nullptr) return;
+    if (ch_ == nullptr) {
+      return;
+    }
     node_ = wait_node{&w, index, &value_};
     ch_->enqueue_recv(&node_);
   }
   void dequeue() {
-    if (ch_ != nullptr) ch_->dequeue_recv(&node_);
+    if (ch_ != nullptr) {
+      ch_->dequeue_recv(&node_);
+    }
   }
   void claimed() noexcept {}
   void finish() {
@@ -94,17 +98,23 @@ class send_case {
     return a != attempt::blocked;
   }
   void enqueue(waiter& w, int index) {
-    if (ch_ == nullptr) return;
+    if (ch_ == nullptr) {
+      return;
+    }
     node_ = wait_node{&w, index, &value()};
     ch_->enqueue_send(&node_);
   }
   void dequeue() {
-    if (ch_ != nullptr) ch_->dequeue_send(&node_);
+    if (ch_ != nullptr) {
+      ch_->dequeue_send(&node_);
+    }
   }
   void claimed() noexcept { closed_ = node_.closed; }
   void finish() {
     // Go panics when a select chooses a send on a closed channel; the value stays here.
-    if (closed_) throw channel_closed("weft::select: send on a closed channel");
+    if (closed_) {
+      throw channel_closed("weft::select: send on a closed channel");
+    }
     fn_();
   }
 
@@ -165,16 +175,22 @@ class done_case {
     return true;
   }
   void enqueue(waiter& w, int index) {
-    if (v_.done == nullptr) return;
+    if (v_.done == nullptr) {
+      return;
+    }
     node_ = wait_node{&w, index, &slot_};
     v_.done->enqueue_recv(&node_);
   }
   void dequeue() {
-    if (v_.done != nullptr) v_.done->dequeue_recv(&node_);
+    if (v_.done != nullptr) {
+      v_.done->dequeue_recv(&node_);
+    }
   }
   void claimed() noexcept {}
   void finish() {
-    if (by_deadline_) expire(v_.node);
+    if (by_deadline_) {
+      expire(v_.node);
+    }
     fn_();
   }
 

@@ -42,23 +42,30 @@ template <std::size_t N>
 class lock_set {
  public:
   void add(chan_core* c) noexcept {
-    if (c == nullptr) return;
+    if (c == nullptr) {
+      return;
+    }
     for (std::size_t j = 0; j < n_; ++j) {
-      if (cores_[j] == c) return;  // already locked through another case
+      if (cores_[j] == c) {
+        return;  // already locked through another case
+      }
     }
     std::size_t i = n_;
-    for (; i > 0 && lock_before(c, cores_[i - 1]); --i)
+    for (; i > 0 && lock_before(c, cores_[i - 1]); --i) {
       cores_[i] = cores_[i - 1];
+    }
     cores_[i] = c;
     ++n_;
   }
   void lock() {
-    for (std::size_t i = 0; i < n_; ++i)
+    for (std::size_t i = 0; i < n_; ++i) {
       cores_[i]->lock();
+    }
   }
   void unlock() {
-    for (std::size_t i = n_; i > 0; --i)
+    for (std::size_t i = n_; i > 0; --i) {
       cores_[i - 1]->unlock();
+    }
   }
 
  private:
@@ -71,7 +78,9 @@ template <class F, class... Cases>
 void for_each_case(F&& f, Cases&... cs) {
   std::size_t index = 0;
   auto one = [&](auto& c) {
-    if constexpr (!is_default_case<std::remove_cvref_t<decltype(c)>>) f(c, index);
+    if constexpr (!is_default_case<std::remove_cvref_t<decltype(c)>>) {
+      f(c, index);
+    }
     ++index;
   };
   (one(cs), ...);
@@ -103,7 +112,9 @@ std::size_t run_select(Cases&... cs) {
   for_each_case(
       [&](auto& c, std::size_t) {
         locks.add(c.core());
-        if (c.deadline() < deadline) deadline = c.deadline();
+        if (c.deadline() < deadline) {
+          deadline = c.deadline();
+        }
       },
       cs...);
   const bool timed = deadline != kNoDeadline;
@@ -117,16 +128,22 @@ std::size_t run_select(Cases&... cs) {
       std::size_t k = 0;
       for_each_case(
           [&](auto& c, std::size_t index) {
-            if (c.ready(now)) ready[k++] = index;
+            if (c.ready(now)) {
+              ready[k++] = index;
+            }
           },
           cs...);
-      if (k == 0) break;
+      if (k == 0) {
+        break;
+      }
       const std::size_t pick = ready[k == 1 ? 0 : weft::model::choose(k)];
       wake_list wake;
       bool fired = false;
       for_each_case(
           [&](auto& c, std::size_t index) {
-            if (index == pick) fired = c.fire(wake, now);
+            if (index == pick) {
+              fired = c.fire(wake, now);
+            }
           },
           cs...);
       if (fired) {
@@ -164,7 +181,9 @@ std::size_t run_select(Cases&... cs) {
       claimed = w.park.park(timed ? &deadline : nullptr);
     } catch (...) {
       // The wait was abandoned (a model execution unwinding): leave no dangling nodes.
-      if (w.try_abort()) dequeue_all();
+      if (w.try_abort()) {
+        dequeue_all();
+      }
       throw;
     }
     if (!claimed) {
@@ -179,7 +198,9 @@ std::size_t run_select(Cases&... cs) {
     dequeue_all();
     for_each_case(
         [&](auto& c, std::size_t index) {
-          if (index == fired) c.claimed();
+          if (index == fired) {
+            c.claimed();
+          }
         },
         cs...);
     visit_case(

@@ -81,7 +81,9 @@ class wait_queue {
   }
 
   void unlink(wait_node* n) noexcept {
-    if (!n->queued) return;
+    if (!n->queued) {
+      return;
+    }
     (n->prev != nullptr ? n->prev->next : head_) = n->next;
     (n->next != nullptr ? n->next->prev : tail_) = n->prev;
     n->prev = n->next = nullptr;
@@ -93,7 +95,9 @@ class wait_queue {
   bool has_live() noexcept {
     for (wait_node* n = head_; n != nullptr;) {
       wait_node* next = n->next;
-      if (n->owner->live()) return true;
+      if (n->owner->live()) {
+        return true;
+      }
       unlink(n);
       n = next;
     }
@@ -103,8 +107,9 @@ class wait_queue {
   // Number of claimable nodes (diagnostics and tests; O(n)).
   std::size_t count_live() const {
     std::size_t n = 0;
-    for (const wait_node* p = head_; p != nullptr; p = p->next)
+    for (const wait_node* p = head_; p != nullptr; p = p->next) {
       n += p->owner->live() ? 1 : 0;
+    }
     return n;
   }
 
@@ -113,7 +118,9 @@ class wait_queue {
     while (head_ != nullptr) {
       wait_node* n = head_;
       unlink(n);
-      if (n->owner->try_claim(n->case_index)) return n;
+      if (n->owner->try_claim(n->case_index)) {
+        return n;
+      }
     }
     return nullptr;
   }
