@@ -13,10 +13,11 @@
 //     critical section except closing done channels (a leaf). User code —
 //     after_cancel callbacks and std::stop_source callbacks — runs after every lock
 //     is released;
-//   * the timer thread, if started, only reads the node under its mutex; the node's
-//     destructor stops and joins it before any member is destroyed. When the last
-//     reference is dropped on the timer thread itself (it held one while cancelling),
-//     the destructor detaches it instead: the thread is about to return.
+//   * the timer thread, if started, holds no reference to the node; the node's
+//     destructor stops and joins it before any member is destroyed. Only when an
+//     after_cancel callback that captured its own context drops the last reference on
+//     the timer thread does the destructor run there; it then detaches the thread,
+//     which is about to return.
 #include "weft/context.hpp"
 
 #include <algorithm>
@@ -106,8 +107,9 @@ class ctx_node : public std::enable_shared_from_this<ctx_node> {
   time_point deadline() const noexcept { return deadline_; }
   done_chan& done() noexcept { return done_; }
 
-  // Cancels this node and its subtree (a no-op if already done). The caller holds a
-  // reference to the node.
+  // Cancels this node and its subtree (a no-op if already done). The caller keeps the
+  // node alive, except the timer thread (see run_timer): so nothing here touches the
+  // node after the callbacks have started to run.
   void cancel(context_errc why) {
     cancel_effects fx;
     {
@@ -117,8 +119,8 @@ class ctx_node : public std::enable_shared_from_this<ctx_node> {
       }
       cancel_locked(why, fx);
     }
-    fx.run();
     detach_from_parent();
+    fx.run();
   }
 
   void ensure_timer() {
@@ -245,10 +247,16 @@ class ctx_node : public std::enable_shared_from_this<ctx_node> {
       return;
     }
     timer_started_ = true;
-    timer_ = weft::thread([this, weak = weak_from_this()] { run_timer(weak); });
+    timer_ = weft::thread([this] { run_timer(); });
   }
 
-  void run_timer(const std::weak_ptr<ctx_node>& weak) {
+  // The timer thread. It holds no reference to the node: the destructor stops and joins
+  // it before any member dies, so `this` stays valid; and if it held one, dropping it
+  // could leave the thread itself to destroy the node — outliving the user's last handle
+  // (a leaked thread in model mode). cancel() is safe to call like this because it does
+  // not touch the node once callbacks run, and a callback may drop the last reference
+  // (when it captured its own context): then the destructor runs here and detaches.
+  void run_timer() {
     {
       std::unique_lock<weft::mutex> lock(m_);
       timer_id_ = weft::this_thread::get_id();
@@ -260,11 +268,7 @@ class ctx_node : public std::enable_shared_from_this<ctx_node> {
         return;
       }
     }
-    // Hold a reference while cancelling; if it turns out to be the last one, the
-    // destructor runs here and detaches this thread (see the file comment).
-    if (auto self = weak.lock()) {
-      self->cancel(context_errc::deadline_exceeded);
-    }
+    cancel(context_errc::deadline_exceeded);
   }
 
   void stop_timer() {
