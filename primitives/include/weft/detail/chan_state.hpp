@@ -103,8 +103,7 @@ class chan_state final : public chan_core {
   bool send_ready() { return closed_.load() || recvq_.has_live() || !buf_.full(); }
 
   attempt try_recv_locked(std::optional<T>& out, wake_list& wake) {
-    if (buf_.size() != 0) {
-      out.emplace(buf_.pop());
+    if (buf_.try_pop(out)) {
       if (wait_node* s = sendq_.pop_claimed()) {
         // The buffer was full and a sender waits: its value takes the freed slot, which
         // keeps FIFO order (it arrived after everything in the buffer).
@@ -131,11 +130,7 @@ class chan_state final : public chan_core {
       wake.add(r);
       return attempt::done;
     }
-    if (!buf_.full()) {
-      buf_.push(std::move(value));
-      return attempt::done;
-    }
-    return attempt::blocked;
+    return buf_.try_push(value) ? attempt::done : attempt::blocked;
   }
 
   void enqueue_recv(wait_node* n) { recvq_.push_back(n); }

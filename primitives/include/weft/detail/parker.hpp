@@ -78,19 +78,27 @@ class backoff {
   unsigned step_ = 0;
 };
 
-// Locks a channel mutex, spinning on try_lock briefly first: channel critical sections
-// are a few dozen instructions, so waiting for the holder beats a futex sleep + wake.
-inline void lock_spinning(weft::mutex& m) {
-  if (spin_allowed()) {
-    backoff b;
-    for (int i = 0; i < 8; ++i) {
-      if (m.try_lock()) {
-        return;
-      }
-      b.spin();
+// Locks a channel mutex, spinning on try_lock briefly when it is taken: channel
+// critical sections are a few dozen instructions, so waiting for the holder beats a
+// futex sleep and wake-up.
+// Under a checker it is a plain lock(): one scheduling point, no spin.
+[[gnu::noinline]] inline void lock_contended(weft::mutex& m) {
+  backoff b;
+  for (int i = 0; i < 8; ++i) {
+    b.spin();
+    if (m.try_lock()) {
+      return;
     }
   }
   m.lock();
+}
+
+inline void lock_spinning(weft::mutex& m) {
+  if (!spin_allowed()) [[unlikely]] {
+    m.lock();
+  } else if (!m.try_lock()) [[unlikely]] {
+    lock_contended(m);
+  }
 }
 
 class parker {
