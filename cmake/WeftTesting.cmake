@@ -18,6 +18,7 @@ function(weft_add_gtest name)
   target_link_libraries(${name} PRIVATE weft::weft weft::gtest ${arg_LIBS} GTest::gtest_main)
   target_compile_options(${name} PRIVATE ${WEFT_WARNING_FLAGS})
   gtest_discover_tests(${name}
+    TEST_PREFIX "${name}."
     DISCOVERY_MODE PRE_TEST
     DISCOVERY_TIMEOUT 60
     PROPERTIES LABELS "${arg_LABELS}" TIMEOUT ${arg_TIMEOUT})
