@@ -41,6 +41,8 @@
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -61,7 +63,7 @@ struct interval {
 };
 
 struct checker_budget {
-  std::size_t max_states = 4'000'000;  // memoised configurations per partition
+  std::size_t max_states = 1'000'000;  // memoised configurations per partition
   double max_seconds = 0;              // for the whole check; 0 = no limit
 };
 
@@ -199,15 +201,21 @@ class jit_search {
         words_((ops.size() + 63) / 64),
         memo_(words_) {}
 
-  verdict run() {
+  // Prepares the search; a verdict if it is decided at once (nothing to linearize).
+  std::optional<verdict> start() {
     build();
-    if (remaining_ == 0) return verdict::linearizable;
     bits_.assign(words_, 0);
-    State cur = initial_;
-    std::uint32_t entry = next_[head];
-    std::size_t iterations = 0;
-    while (true) {
-      if (has_deadline_ && (++iterations & 0xFF) == 0 && clock::now() > deadline_) {
+    cur_ = initial_;
+    entry_ = next_[head];
+    if (remaining_ == 0) return verdict::linearizable;
+    return std::nullopt;
+  }
+
+  // Runs at most `quota` steps; the verdict, or nothing if the quota ran out first.
+  std::optional<verdict> resume(std::size_t quota) {
+    std::uint32_t entry = entry_;
+    for (std::size_t step = 0; step < quota; ++step) {
+      if (has_deadline_ && (step & 0xFF) == 0xFF && clock::now() > deadline_) {
         snapshot();
         reason_ = "time budget exhausted";
         return verdict::undecided;
@@ -231,7 +239,7 @@ class jit_search {
           flip(op);
           if (memo_.insert(bits_.data(), bits_hash_, candidate)) {
             if (memo_.size() > budget_.max_states) return over_budget();
-            cur = std::move(candidate);
+            cur_ = std::move(candidate);
             lift(f.call);
             if (!pending_[op] && --remaining_ == 0) return verdict::linearizable;
             entry = next_[head];
@@ -241,7 +249,7 @@ class jit_search {
           flip(op);
         }
         if (advanced) continue;
-        cur = std::move(f.prev);
+        cur_ = std::move(f.prev);
         pool_.erase(pool_.begin() + static_cast<std::ptrdiff_t>(f.pool_begin), pool_.end());
         entry = next_[f.call];
         frames_.pop_back();
@@ -250,7 +258,7 @@ class jit_search {
       // A call before the first remaining return: try to linearize it now.
       const std::uint32_t op = op_of_[entry];
       const std::size_t begin = pool_.size();
-      step_(std::as_const(cur), ops_[op], pool_);
+      step_(std::as_const(*cur_), ops_[op], pool_);
       const std::size_t end = pool_.size();
       flip(op);
       std::size_t pos = begin;
@@ -269,8 +277,8 @@ class jit_search {
       }
       if (memo_.size() > budget_.max_states) return over_budget();
       State next = std::move(pool_[pos - 1]);
-      frames_.push_back(frame{entry, begin, pos, end, std::move(cur)});
-      cur = std::move(next);
+      frames_.push_back(frame{entry, begin, pos, end, std::move(*cur_)});
+      cur_ = std::move(next);
       lift(entry);
       if (!pending_[op] && --remaining_ == 0) return verdict::linearizable;
       if (frames_.size() > best_depth_) {
@@ -279,6 +287,8 @@ class jit_search {
       }
       entry = next_[head];
     }
+    entry_ = entry;
+    return std::nullopt;
   }
 
   std::size_t states() const noexcept { return memo_.size(); }
@@ -404,6 +414,8 @@ class jit_search {
   memo_table<State> memo_;
   std::vector<frame> frames_;
   std::vector<State> pool_;  // next states produced by step, a stack mirroring frames_
+  std::optional<State> cur_;  // the model state after the linearized operations
+  std::uint32_t entry_ = 0;  // where resume() continues the walk
 
   std::size_t best_depth_ = 0;
   bool at_new_best_ = false;
@@ -434,14 +446,20 @@ check_result check_linearizability(std::span<const interval> ops, const State& i
     partitions = whole;
   }
   out.partitions = partitions.size();
+  // The partitions are searched side by side, in rounds of a doubling number of steps,
+  // smallest first: one that fails stops the check at once, however long the others
+  // would have taken (Porcupine gets the same effect from checking them in parallel).
+  using search_t = detail::jit_search<State, std::remove_reference_t<Step>>;
+  std::vector<std::size_t> order(partitions.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return partitions[a].size() < partitions[b].size();
+  });
+  std::vector<std::unique_ptr<search_t>> active;
   bool undecided = false;
-  for (const auto& part : partitions) {
-    detail::jit_search<State, std::remove_reference_t<Step>> search(ops, part, initial, step,
-                                                                    budget, deadline,
-                                                                    has_deadline);
-    const verdict v = search.run();
+  auto finish = [&](search_t& search, const std::vector<std::size_t>& part, verdict v) {
     out.states += search.states();
-    if (v == verdict::linearizable) continue;
+    if (v == verdict::linearizable) return false;
     if (v == verdict::not_linearizable || !undecided) {
       out.partition = part;
       out.longest = search.take_longest();
@@ -450,9 +468,36 @@ check_result check_linearizability(std::span<const interval> ops, const State& i
     if (v == verdict::not_linearizable) {
       out.result = verdict::not_linearizable;
       undecided = false;
-      break;
+      return true;
     }
     undecided = true;
+    return false;
+  };
+  std::vector<const std::vector<std::size_t>*> parts_of;
+  for (const std::size_t i : order) {
+    auto search = std::make_unique<search_t>(ops, partitions[i], initial, step, budget, deadline,
+                                             has_deadline);
+    if (const auto v = search->start()) {
+      if (finish(*search, partitions[i], *v)) break;
+      continue;
+    }
+    active.push_back(std::move(search));
+    parts_of.push_back(&partitions[i]);
+  }
+  std::size_t quota = 4096;
+  while (!active.empty() && out.result != verdict::not_linearizable) {
+    for (std::size_t k = 0; k < active.size();) {
+      const auto v = active[k]->resume(quota);
+      if (!v) {
+        ++k;
+        continue;
+      }
+      const bool stop = finish(*active[k], *parts_of[k], *v);
+      active.erase(active.begin() + static_cast<std::ptrdiff_t>(k));
+      parts_of.erase(parts_of.begin() + static_cast<std::ptrdiff_t>(k));
+      if (stop) break;
+    }
+    quota *= 2;
   }
   if (undecided) out.result = verdict::undecided;
   out.seconds = std::chrono::duration<double>(clock::now() - start).count();
