@@ -257,25 +257,25 @@ inline std::vector<scenario> rate_limiter_scenarios() {
   std::vector<scenario> out;
   out.push_back({"rate limiter", "admits within burst + rate x time, every window (dfs)",
                  [] { limiter_admits_within_rate<weft::rate_limiter>(); }, failure::none,
-                 exact_time(bounded_dfs(2, 100000))});
+                 exact_time(bounded_dfs(bound(2), budget(100000)))});
   out.push_back({"rate limiter", "admits within burst + rate x time, every window (pct)",
                  [] { limiter_admits_within_rate<weft::rate_limiter>(); }, failure::none,
-                 exact_time(pct_search(3000))});
+                 exact_time(pct_search(budget(3000)))});
   out.push_back({"rate limiter", "random allow/wait/reserve/cancel/wait(ctx) (random)",
                  [] { limiter_random_operations<weft::rate_limiter>(); }, failure::none,
-                 exact_time(random_search(20000))});
+                 exact_time(random_search(budget(20000)))});
   out.push_back({"rate limiter", "random allow/wait/reserve/cancel/wait(ctx) (pct)",
                  [] { limiter_random_operations<weft::rate_limiter>(); }, failure::none,
-                 exact_time(pct_search(20000))});
+                 exact_time(pct_search(budget(20000)))});
   out.push_back({"rate limiter mutant", "refill past the burst is caught",
                  [] { limiter_admits_within_rate<uncapped_limiter<void>>(); },
-                 failure::assertion, exact_time(bounded_dfs(2, 100000))});
+                 failure::assertion, exact_time(bounded_dfs(bound(2), budget(100000)))});
   out.push_back({"rate limiter mutant", "check-then-take in two critical sections is caught",
                  [] { limiter_admits_within_rate<racy_limiter<void>>(); }, failure::assertion,
-                 exact_time(bounded_dfs(2, 100000))});
+                 exact_time(bounded_dfs(bound(2), budget(100000)))});
   out.push_back({"rate limiter mutant", "a cancel that gives back too much is caught",
                  [] { limiter_random_operations<greedy_cancel_limiter<void>>(); },
-                 failure::assertion, exact_time(random_search(20000))});
+                 failure::assertion, exact_time(random_search(budget(20000)))});
   return out;
 }
 

@@ -238,33 +238,33 @@ inline std::vector<scenario> semaphore_scenarios() {
   std::vector<scenario> out;
   out.push_back({"semaphore", "never over-admits (dfs)",
                  [] { semaphore_never_over_admits<weft::weighted_semaphore>(); }, failure::none,
-                 bounded_dfs(2, 200000)});
+                 bounded_dfs(bound(2), budget(200000))});
   out.push_back({"semaphore", "never over-admits (pct)",
                  [] { semaphore_never_over_admits<weft::weighted_semaphore>(); }, failure::none,
-                 pct_search(3000)});
+                 pct_search(budget(3000))});
   out.push_back({"semaphore", "FIFO: a large head is served before smaller later requests",
                  [] { semaphore_fifo_large_head_first<weft::weighted_semaphore>(); },
-                 failure::none, bounded_dfs(2, 200000)});
+                 failure::none, bounded_dfs(bound(2), budget(200000))});
   out.push_back({"semaphore", "FIFO (pct)",
                  [] { semaphore_fifo_large_head_first<weft::weighted_semaphore>(); },
-                 failure::none, pct_search(3000)});
+                 failure::none, pct_search(budget(3000))});
   out.push_back({"semaphore", "a timed-out head wakes the followers that fit",
                  [] { semaphore_timed_out_head_wakes_followers<weft::weighted_semaphore>(); },
-                 failure::none, bounded_dfs(2, 200000)});
+                 failure::none, bounded_dfs(bound(2), budget(200000))});
   out.push_back({"semaphore", "a cancelled head wakes the followers that fit",
                  semaphore_cancelled_head_wakes_followers, failure::none,
-                 bounded_dfs(2, 200000)});
+                 bounded_dfs(bound(2), budget(200000))});
   out.push_back({"semaphore", "release racing a cancellation loses no permit",
-                 semaphore_release_races_cancel, failure::none, bounded_dfs(2, 200000)});
+                 semaphore_release_races_cancel, failure::none, bounded_dfs(bound(2), budget(200000))});
   out.push_back({"semaphore mutant", "check-then-take in two critical sections is caught",
                  [] { semaphore_never_over_admits<racy_semaphore<void>>(); }, failure::assertion,
-                 bounded_dfs(2, 200000)});
+                 bounded_dfs(bound(2), budget(200000))});
   out.push_back({"semaphore mutant", "barging past a large head is caught",
                  [] { semaphore_fifo_large_head_first<barging_semaphore<void>>(); },
-                 failure::assertion, bounded_dfs(2, 200000)});
+                 failure::assertion, bounded_dfs(bound(2), budget(200000))});
   out.push_back({"semaphore mutant", "a timeout that wakes nobody is caught",
                  [] { semaphore_timed_out_head_wakes_followers<silent_timeout_semaphore<void>>(); },
-                 failure::deadlock, bounded_dfs(2, 200000)});
+                 failure::deadlock, bounded_dfs(bound(2), budget(200000))});
   return out;
 }
 

@@ -1,0 +1,331 @@
+// weft/task_handle.hpp — weft::task_handle<T>, the result of a task submitted to a
+// weft::worker_pool, and weft::pending_task, a task taken back out of a pool's queue.
+//
+//   weft::task_handle<int> h = pool.submit([] { return 6 * 7; });
+//   if (h.wait_for(1s) == std::future_status::ready) use(h.get());
+//   int v = h.get();          // waits; returns 42, rethrows the task's exception, or
+//                             // throws weft::task_cancelled if the task never ran
+//
+// Why not std::future: its waits block on std:: primitives the model checker cannot see
+// or schedule (a model test waiting on one would hang the execution). task_handle waits
+// on weft::mutex / weft::condition_variable, so model mode explores it and its timed
+// waits run on virtual time. The API follows std::future: get() consumes the handle
+// (valid() is false afterwards), wait_for / wait_until return std::future_status
+// (ready or timeout; never deferred).
+//
+// Outcomes: a task completes exactly once, with its return value, the exception it
+// threw, or "cancelled" — it never ran because its context was done before it started,
+// the drop_oldest policy dropped it, or shutdown_now() took it out of the queue and the
+// pending_task was destroyed without being run.
+//
+// Thread-safety: one handle is used by one thread at a time (like std::future); the
+// shared state is completed by the pool's worker and read by the handle's owner.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <exception>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <type_traits>
+#include <utility>
+
+#include "weft/context.hpp"
+#include "weft/detail/deadline.hpp"
+#include "weft/errors.hpp"
+#include "weft/sync.hpp"
+
+namespace weft {
+
+class worker_pool;
+
+namespace detail {
+
+// The shared state of one task: the function until it has run, then its outcome.
+// Owned jointly (std::shared_ptr) by the pool's queue, or a pending_task, and the handle.
+//
+// status_ goes once from kPending to kValue, kError or kCancelled, under m_, and never
+// changes again. The outcome (value_, error_) is written before that store and read only
+// by a thread that has seen the new status (under m_, or by an acquire load).
+class task_base {
+ public:
+  enum class outcome : std::uint8_t { succeeded, failed, cancelled };
+
+  explicit task_base(weft::context ctx) noexcept : ctx_(std::move(ctx)) {}
+  task_base(const task_base&) = delete;
+  task_base& operator=(const task_base&) = delete;
+  virtual ~task_base() = default;
+
+  // Runs the task on the calling thread — unless its context is done, then it completes
+  // as cancelled without running. Never throws: the task's exception goes to the handle.
+  // on_done(outcome) runs after the task and before its handle sees the outcome (the
+  // pool counts it there, so stats never lag behind what a handle shows).
+  template <class OnDone>
+  outcome execute(OnDone&& on_done) noexcept {
+    outcome o = outcome::succeeded;
+    std::exception_ptr error;
+    try {
+      if (is_done(ctx_)) {
+        o = outcome::cancelled;
+      } else {
+        invoke();  // stores the value
+      }
+    } catch (...) {
+      o = outcome::failed;
+      error = std::current_exception();
+    }
+    if (o == outcome::cancelled) {
+      drop_function();
+    }
+    on_done(o);
+    complete(o == outcome::succeeded ? kValue : o == outcome::failed ? kError : kCancelled,
+             std::move(error));
+    return o;
+  }
+  outcome execute() noexcept {
+    return execute([](outcome) noexcept {});
+  }
+
+  // Completes as cancelled (the task will never run), unless already complete.
+  void cancel() noexcept {
+    drop_function();
+    complete(kCancelled, nullptr);
+  }
+
+  bool ready() const { return status_.load(std::memory_order_acquire) != kPending; }
+
+  void wait() const {
+    if (ready()) {
+      return;
+    }
+    std::unique_lock<weft::mutex> lk(m_);
+    cv_.wait(lk, [&] { return status_.load(std::memory_order_relaxed) != kPending; });
+  }
+
+  bool wait_until(weft::clock::time_point deadline) const {
+    if (ready()) {
+      return true;
+    }
+    std::unique_lock<weft::mutex> lk(m_);
+    return cv_.wait_until(lk, deadline,
+                          [&] { return status_.load(std::memory_order_relaxed) != kPending; });
+  }
+
+  std::uint64_t id() const noexcept { return id_; }
+  const weft::context& ctx() const noexcept { return ctx_; }
+  // Set by the pool when it accepts the task, before the handle is returned.
+  void set_id(std::uint64_t id) noexcept { id_ = id; }
+
+ protected:
+  static constexpr int kPending = 0;
+  static constexpr int kValue = 1;
+  static constexpr int kError = 2;
+  static constexpr int kCancelled = 3;
+
+  // Calls the function and stores its result; lets the task's exception through.
+  virtual void invoke() = 0;
+  virtual void drop_function() noexcept = 0;
+
+  // The outcome, once ready(): rethrows the task's exception, throws task_cancelled.
+  void rethrow_unless_value() const {
+    switch (status_.load(std::memory_order_acquire)) {
+      case kError:
+        std::rethrow_exception(error_);
+      case kCancelled:
+        throw task_cancelled();
+      default:
+        return;
+    }
+  }
+
+ private:
+  void complete(int status, std::exception_ptr error) noexcept {
+    {
+      std::lock_guard<weft::mutex> g(m_);
+      if (status_.load(std::memory_order_relaxed) != kPending) {
+        return;
+      }
+      error_ = std::move(error);
+      status_.store(status, std::memory_order_release);
+    }
+    cv_.notify_all();
+  }
+
+  const weft::context ctx_;
+  std::uint64_t id_ = 0;
+  weft::atomic<int> status_{kPending};
+  std::exception_ptr error_;  // set with status kError
+  mutable weft::mutex m_;
+  mutable weft::condition_variable cv_;
+};
+
+// The state of a task returning R: where the value goes.
+template <class R>
+class task_state : public task_base {
+ public:
+  using task_base::task_base;
+
+  // The outcome, once ready(); moves the value out (call once).
+  R take() {
+    rethrow_unless_value();
+    if constexpr (!std::is_void_v<R>) {
+      return std::move(*value_);
+    }
+  }
+
+ protected:
+  template <class F>
+  void store(F& f) {
+    if constexpr (std::is_void_v<R>) {
+      f();
+    } else {
+      value_.emplace(f());
+    }
+  }
+
+ private:
+  struct nothing {};
+  std::conditional_t<std::is_void_v<R>, nothing, std::optional<R>> value_;
+};
+
+// What a task function returns: f(ctx) when f takes a context, else f().
+template <class F>
+struct task_traits {
+  static constexpr bool takes_context = std::is_invocable_v<F&, const weft::context&>;
+  static_assert(takes_context || std::is_invocable_v<F&>,
+                "a weft task is callable as f() or f(const weft::context&)");
+  using result = typename std::conditional_t<takes_context,
+                                             std::invoke_result<F&, const weft::context&>,
+                                             std::invoke_result<F&>>::type;
+};
+
+template <class F>
+using task_result_t = typename task_traits<std::decay_t<F>>::result;
+
+template <class R, class F>
+class task_impl final : public task_state<R> {
+ public:
+  task_impl(weft::context ctx, F fn) : task_state<R>(std::move(ctx)), fn_(std::move(fn)) {}
+
+ private:
+  void invoke() override {
+    auto call = [this]() -> R {
+      if constexpr (task_traits<F>::takes_context) {
+        return (*fn_)(this->ctx());
+      } else {
+        return (*fn_)();
+      }
+    };
+    this->store(call);
+    fn_.reset();  // release what the task captured as soon as it has run
+  }
+  void drop_function() noexcept override { fn_.reset(); }
+
+  std::optional<F> fn_;
+};
+
+template <class F>
+std::shared_ptr<task_state<task_result_t<F>>> make_task(weft::context ctx, F&& f) {
+  using Fn = std::decay_t<F>;
+  return std::make_shared<task_impl<task_result_t<F>, Fn>>(std::move(ctx), Fn(std::forward<F>(f)));
+}
+
+}  // namespace detail
+
+template <class T>
+class task_handle {
+ public:
+  // A handle without a task (valid() is false).
+  task_handle() = default;
+
+  bool valid() const noexcept { return st_ != nullptr; }
+
+  // Waits for the task, then returns its value, rethrows its exception, or throws
+  // weft::task_cancelled. Consumes the handle. Throws std::future_error (no_state) on an
+  // invalid handle.
+  T get() {
+    const std::shared_ptr<detail::task_state<T>> st = state();
+    st_.reset();
+    st->wait();
+    return st->take();
+  }
+
+  // Whether the task has completed (any outcome).
+  bool ready() const { return state()->ready(); }
+
+  void wait() const { state()->wait(); }
+
+  template <class Rep, class Period>
+  std::future_status wait_for(const std::chrono::duration<Rep, Period>& d) const {
+    return status(state()->wait_until(detail::deadline_after(d)));
+  }
+  template <class Clock, class Duration>
+  std::future_status wait_until(const std::chrono::time_point<Clock, Duration>& tp) const {
+    return status(state()->wait_until(detail::to_deadline(tp)));
+  }
+
+  // The pool's sequence number of the task (0 if it was never accepted).
+  std::uint64_t id() const { return state()->id(); }
+
+ private:
+  friend class worker_pool;
+  explicit task_handle(std::shared_ptr<detail::task_state<T>> st) noexcept : st_(std::move(st)) {}
+
+  static std::future_status status(bool ready) noexcept {
+    return ready ? std::future_status::ready : std::future_status::timeout;
+  }
+  const std::shared_ptr<detail::task_state<T>>& state() const {
+    if (st_ == nullptr) {
+      throw std::future_error(std::future_errc::no_state);
+    }
+    return st_;
+  }
+
+  std::shared_ptr<detail::task_state<T>> st_;
+};
+
+// A task that shutdown_now() took out of a pool's queue before it started. Run it on the
+// calling thread with operator() (its handle then gets the outcome); destroying it
+// unrun completes its handle as cancelled. Move-only.
+class pending_task {
+ public:
+  pending_task() = default;
+  pending_task(pending_task&&) noexcept = default;
+  pending_task& operator=(pending_task&& other) noexcept {
+    if (this != &other) {
+      reset();
+      t_ = std::move(other.t_);
+    }
+    return *this;
+  }
+  pending_task(const pending_task&) = delete;
+  pending_task& operator=(const pending_task&) = delete;
+  ~pending_task() { reset(); }
+
+  // Runs the task now (once; later calls do nothing). Never throws: the outcome goes to
+  // the task's handle.
+  void operator()() noexcept {
+    if (auto t = std::move(t_)) {
+      (void)t->execute();
+    }
+  }
+
+  explicit operator bool() const noexcept { return t_ != nullptr; }
+  // The pool's sequence number of the task (task_handle::id()).
+  std::uint64_t id() const noexcept { return t_ != nullptr ? t_->id() : 0; }
+
+ private:
+  friend class worker_pool;
+  explicit pending_task(std::shared_ptr<detail::task_base> t) noexcept : t_(std::move(t)) {}
+  void reset() noexcept {
+    if (auto t = std::move(t_)) {
+      t->cancel();
+    }
+  }
+
+  std::shared_ptr<detail::task_base> t_;
+};
+
+}  // namespace weft
