@@ -126,25 +126,25 @@ std::string format_history(const history& h, const std::vector<std::string>* des
   auto text = [&](std::size_t i) {
     return described != nullptr && i < described->size() ? (*described)[i] : describe(h[i]);
   };
+  auto pad = [](std::string s, std::size_t width) {
+    if (s.size() < width) s.append(width - s.size(), ' ');
+    return s;
+  };
   std::vector<std::size_t> order(h.size());
   std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(),
                    [&](std::size_t a, std::size_t b) { return h[a].invoke < h[b].invoke; });
-  std::size_t width = 9;
+  std::size_t width = 19;  // "operation -> result"
   for (std::size_t i = 0; i < h.size(); ++i) width = std::max(width, text(i).size());
-  std::ostringstream os;
-  os << "  thread  " << std::string("operation -> result") << std::string(width > 19 ? width - 19 : 0, ' ')
-     << "  invoke  return\n";
+  std::string out = "  thread  " + pad("operation -> result", width) + "  invoke  return\n";
   for (const std::size_t i : order) {
     const operation& o = h[i];
-    const std::string d = text(i);
-    const std::string t = o.thread == 0 ? "seq" : "t" + std::to_string(o.thread);
-    os << "  " << t << std::string(t.size() < 6 ? 6 - t.size() : 0, ' ') << "  " << d
-       << std::string(width - d.size(), ' ') << "  " << stamp(o.invoke)
-       << std::string(stamp(o.invoke).size() < 6 ? 6 - stamp(o.invoke).size() : 0, ' ') << "  "
-       << stamp(o.ret) << "\n";
+    std::string thread = "seq";
+    if (o.thread != 0) thread = std::string(1, 't').append(std::to_string(o.thread));
+    out.append("  ").append(pad(thread, 6)).append("  ").append(pad(text(i), width));
+    out.append("  ").append(pad(stamp(o.invoke), 6)).append("  ").append(stamp(o.ret)).append("\n");
   }
-  return os.str();
+  return out;
 }
 
 }  // namespace weft::prop

@@ -2,6 +2,7 @@
 // driving RapidCheck, saving failing histories, and the failure report.
 #include "weft/prop/runner.hpp"
 
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <ostream>
@@ -187,6 +188,22 @@ rc_outcome run_rapidcheck(const std::string& id, const std::function<void()>& pr
     if (at != std::string::npos) out.reproduce = all.substr(at, all.find(' ', at) - at);
   }
   return out;
+}
+
+bool apply_rc_environment() {
+  static const bool applied = [] {
+    std::string params = env("RC_PARAMS") != nullptr ? env("RC_PARAMS") : "";
+    const std::string before = params;
+    if (const char* n = env("WEFT_PROP_SCENARIOS"); n != nullptr && params.find("max_success=") == std::string::npos) {
+      params += std::string(params.empty() ? "" : " ") + "max_success=" + n;
+    }
+    if (const char* s = env("WEFT_SEED"); s != nullptr && params.find("seed=") == std::string::npos) {
+      params += std::string(params.empty() ? "" : " ") + "seed=" + s;
+    }
+    if (params != before) ::setenv("RC_PARAMS", params.c_str(), 1);  // NOLINT(concurrency-mt-unsafe): static init
+    return true;
+  }();
+  return applied;
 }
 
 std::string save_failure(const config& cfg, const std::string& name, const history& h) {

@@ -28,7 +28,8 @@ namespace weft::prop {
 namespace detail {
 
 inline std::string thread_label(int thread) {
-  return thread == 0 ? "seq" : "t" + std::to_string(thread);
+  if (thread == 0) return "seq";
+  return std::string(1, 't').append(std::to_string(thread));
 }
 
 // "[t1] push(3) -> true", with typed values where the history has them.

@@ -147,6 +147,13 @@ rc_outcome run_rapidcheck(const std::string& id, const std::function<void()>& pr
 // The failing history saved under cfg.history_dir; returns the path ("" when not saved).
 std::string save_failure(const config& cfg, const std::string& name, const history& h);
 
+// So that RC_GTEST_PROP properties scale with the same knobs as check(): before the first
+// RapidCheck property runs, WEFT_PROP_SCENARIOS and WEFT_SEED are added to RC_PARAMS as
+// max_success and seed (unless RC_PARAMS sets those already). Runs at static
+// initialisation of any program that includes this header.
+bool apply_rc_environment();
+inline const bool rc_environment_applied = apply_rc_environment();
+
 // One scenario on one engine: everything a run needs, and what the last failing run saw.
 template <class Object, class Model>
 class scenario_runner {
