@@ -132,8 +132,9 @@ std::string format_history(const history& h, const std::vector<std::string>* des
   };
   std::vector<std::size_t> order(h.size());
   std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(),
-                   [&](std::size_t a, std::size_t b) { return h[a].invoke < h[b].invoke; });
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return h[a].invoke != h[b].invoke ? h[a].invoke < h[b].invoke : a < b;
+  });
   std::size_t width = 19;  // "operation -> result"
   for (std::size_t i = 0; i < h.size(); ++i) width = std::max(width, text(i).size());
   std::string out = "  thread  " + pad("operation -> result", width) + "  invoke  return\n";

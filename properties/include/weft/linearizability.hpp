@@ -452,8 +452,10 @@ check_result check_linearizability(std::span<const interval> ops, const State& i
   using search_t = detail::jit_search<State, std::remove_reference_t<Step>>;
   std::vector<std::size_t> order(partitions.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-    return partitions[a].size() < partitions[b].size();
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    const std::size_t sa = partitions[a].size();
+    const std::size_t sb = partitions[b].size();
+    return sa != sb ? sa < sb : a < b;
   });
   std::vector<std::unique_ptr<search_t>> active;
   bool undecided = false;
