@@ -12,6 +12,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -466,6 +467,9 @@ struct scenario {
   weft::model::failure expected;  // none: must pass
   weft::model::options opts;
 };
+
+// How GoogleTest prints a scenario parameter.
+inline void PrintTo(const scenario& s, std::ostream* os) { *os << s.component << ": " << s.name; }
 
 inline weft::model::options bounded_dfs(int bound, std::size_t budget) {
   weft::model::options o;
