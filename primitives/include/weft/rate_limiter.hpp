@@ -42,6 +42,7 @@
 #include "weft/context.hpp"
 #include "weft/detail/context_view.hpp"
 #include "weft/detail/deadline.hpp"
+#include "weft/detail/parker.hpp"
 #include "weft/detail/select_cases.hpp"
 #include "weft/detail/select_engine.hpp"
 #include "weft/errors.hpp"
@@ -81,7 +82,8 @@ class rate_limiter {
     if (n > burst_) {
       return false;
     }
-    std::lock_guard<weft::mutex> g(m_);
+    detail::lock_spinning(m_);
+    std::lock_guard<weft::mutex> g(m_, std::adopt_lock);
     if (zero_rate_) {
       return reserve_locked(n, 0).ok;
     }

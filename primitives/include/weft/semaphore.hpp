@@ -79,7 +79,8 @@ class weighted_semaphore {
     if (n < 0) {
       throw semaphore_misuse("weft::weighted_semaphore: negative permit count");
     }
-    std::lock_guard<weft::mutex> g(m_);
+    detail::lock_spinning(m_);
+    std::lock_guard<weft::mutex> g(m_, std::adopt_lock);
     request r{n};
     return n <= size_ && try_grant(r);
   }
@@ -91,7 +92,8 @@ class weighted_semaphore {
     }
     detail::wake_list wake;
     {
-      std::lock_guard<weft::mutex> g(m_);
+      detail::lock_spinning(m_);
+      std::lock_guard<weft::mutex> g(m_, std::adopt_lock);
       if (n > held_.load()) {
         throw semaphore_misuse("weft::weighted_semaphore: released more permits than held");
       }
@@ -164,7 +166,8 @@ class weighted_semaphore {
     check_request(n);
     request r{n};
     {
-      std::lock_guard<weft::mutex> g(m_);
+      detail::lock_spinning(m_);
+      std::lock_guard<weft::mutex> g(m_, std::adopt_lock);
       if (try_grant(r)) {
         return true;
       }

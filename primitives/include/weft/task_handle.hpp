@@ -34,6 +34,7 @@
 
 #include "weft/context.hpp"
 #include "weft/detail/deadline.hpp"
+#include "weft/detail/parker.hpp"
 #include "weft/errors.hpp"
 #include "weft/sync.hpp"
 
@@ -46,9 +47,16 @@ namespace detail {
 // The shared state of one task: the function until it has run, then its outcome.
 // Owned jointly (std::shared_ptr) by the pool's queue, or a pending_task, and the handle.
 //
-// status_ goes once from kPending to kValue, kError or kCancelled, under m_, and never
-// changes again. The outcome (value_, error_) is written before that store and read only
-// by a thread that has seen the new status (under m_, or by an acquire load).
+// Completion is a one-shot event on state_, which holds kPending, kDone, or the address
+// of the parker (parker.hpp) of the one thread waiting for it:
+//   * the outcome (outcome_, error_, the value) is written first, by run() or cancel();
+//   * publish() swaps in kDone (acq_rel) and, if it took a parker's address out, unparks
+//     that waiter — exactly once per task;
+//   * a waiter CASes kPending -> its parker and parks; on timeout it CASes its parker back
+//     to kPending, and if that fails publish() has taken it and an unpark is on its way,
+//     so it parks again (the parker's contract) before returning.
+// A reader of the outcome has seen kDone (acquire) or was unparked after the swap, so the
+// outcome happens-before its read. No mutex or condition variable per task.
 class task_base {
  public:
   enum class outcome : std::uint8_t { succeeded, failed, cancelled };
@@ -58,60 +66,58 @@ class task_base {
   task_base& operator=(const task_base&) = delete;
   virtual ~task_base() = default;
 
-  // Runs the task on the calling thread — unless its context is done, then it completes
-  // as cancelled without running. Never throws: the task's exception goes to the handle.
-  // on_done(outcome) runs after the task and before its handle sees the outcome (the
-  // pool counts it there, so stats never lag behind what a handle shows).
-  template <class OnDone>
-  outcome execute(OnDone&& on_done) noexcept {
-    outcome o = outcome::succeeded;
-    std::exception_ptr error;
+  // Runs the task on the calling thread — unless its context is done, then it is
+  // cancelled without running — and records the outcome without publishing it. Never
+  // throws: the task's exception is kept for the handle.
+  outcome run() noexcept {
     try {
       if (is_done(ctx_)) {
-        o = outcome::cancelled;
+        drop_function();
+        outcome_ = outcome::cancelled;
       } else {
         invoke();  // stores the value
+        outcome_ = outcome::succeeded;
       }
     } catch (...) {
-      o = outcome::failed;
-      error = std::current_exception();
+      error_ = std::current_exception();
+      outcome_ = outcome::failed;
     }
-    if (o == outcome::cancelled) {
-      drop_function();
+    return outcome_;
+  }
+
+  // Makes the recorded outcome visible to the handle and wakes its waiter. Once per task.
+  void publish() noexcept {
+    const std::uintptr_t prev = state_.exchange(kDone, std::memory_order_acq_rel);
+    if (prev != kPending) {
+      reinterpret_cast<parker*>(prev)->unpark();
     }
+  }
+
+  // run(), then on_done(outcome) — the pool counts the task there, so its stats never
+  // lag behind what a handle shows — then publish().
+  template <class OnDone>
+  outcome execute(OnDone&& on_done) noexcept {
+    const outcome o = run();
     on_done(o);
-    complete(o == outcome::succeeded ? kValue : o == outcome::failed ? kError : kCancelled,
-             std::move(error));
+    publish();
     return o;
   }
   outcome execute() noexcept {
     return execute([](outcome) noexcept {});
   }
 
-  // Completes as cancelled (the task will never run), unless already complete.
+  // Completes as cancelled without running. For a task that has not run or been
+  // published (dropped from a queue, refused, or never started).
   void cancel() noexcept {
     drop_function();
-    complete(kCancelled, nullptr);
+    outcome_ = outcome::cancelled;
+    publish();
   }
 
-  bool ready() const { return status_.load(std::memory_order_acquire) != kPending; }
+  bool ready() const { return state_.load(std::memory_order_acquire) == kDone; }
 
-  void wait() const {
-    if (ready()) {
-      return;
-    }
-    std::unique_lock<weft::mutex> lk(m_);
-    cv_.wait(lk, [&] { return status_.load(std::memory_order_relaxed) != kPending; });
-  }
-
-  bool wait_until(weft::clock::time_point deadline) const {
-    if (ready()) {
-      return true;
-    }
-    std::unique_lock<weft::mutex> lk(m_);
-    return cv_.wait_until(lk, deadline,
-                          [&] { return status_.load(std::memory_order_relaxed) != kPending; });
-  }
+  void wait() const { (void)wait_until_impl(nullptr); }
+  bool wait_until(weft::clock::time_point deadline) const { return wait_until_impl(&deadline); }
 
   std::uint64_t id() const noexcept { return id_; }
   const weft::context& ctx() const noexcept { return ctx_; }
@@ -119,46 +125,69 @@ class task_base {
   void set_id(std::uint64_t id) noexcept { id_ = id; }
 
  protected:
-  static constexpr int kPending = 0;
-  static constexpr int kValue = 1;
-  static constexpr int kError = 2;
-  static constexpr int kCancelled = 3;
-
   // Calls the function and stores its result; lets the task's exception through.
   virtual void invoke() = 0;
   virtual void drop_function() noexcept = 0;
 
   // The outcome, once ready(): rethrows the task's exception, throws task_cancelled.
   void rethrow_unless_value() const {
-    switch (status_.load(std::memory_order_acquire)) {
-      case kError:
+    switch (outcome_) {
+      case outcome::failed:
         std::rethrow_exception(error_);
-      case kCancelled:
+      case outcome::cancelled:
         throw task_cancelled();
-      default:
+      case outcome::succeeded:
         return;
     }
   }
 
  private:
-  void complete(int status, std::exception_ptr error) noexcept {
-    {
-      std::lock_guard<weft::mutex> g(m_);
-      if (status_.load(std::memory_order_relaxed) != kPending) {
-        return;
-      }
-      error_ = std::move(error);
-      status_.store(status, std::memory_order_release);
+  static constexpr std::uintptr_t kPending = 0;
+  static constexpr std::uintptr_t kDone = 1;
+
+  // True once published; false when the deadline passed first.
+  bool wait_until_impl(const weft::clock::time_point* deadline) const {
+    if (ready()) {
+      return true;
     }
-    cv_.notify_all();
+    parker p;
+    const auto mine = reinterpret_cast<std::uintptr_t>(&p);
+    std::uintptr_t seen = kPending;
+    if (!state_.compare_exchange_strong(seen, mine, std::memory_order_acq_rel,
+                                        std::memory_order_acquire)) {
+      if (seen == kDone) {
+        return true;
+      }
+      return poll_until(deadline);  // another thread waits on this handle (misuse)
+    }
+    if (p.park(deadline)) {
+      return true;
+    }
+    seen = mine;
+    if (state_.compare_exchange_strong(seen, kPending, std::memory_order_acq_rel,
+                                       std::memory_order_acquire)) {
+      return false;  // timed out and withdrawn
+    }
+    p.park(nullptr);  // publish() took the parker: its unpark is on the way
+    return true;
+  }
+
+  // Concurrent waits on one handle break its contract; stay correct, if slow.
+  bool poll_until(const weft::clock::time_point* deadline) const {
+    while (!ready()) {
+      if (deadline != nullptr && weft::clock::now() >= *deadline) {
+        return false;
+      }
+      weft::this_thread::sleep_for(std::chrono::microseconds(50));
+    }
+    return true;
   }
 
   const weft::context ctx_;
   std::uint64_t id_ = 0;
-  weft::atomic<int> status_{kPending};
-  std::exception_ptr error_;  // set with status kError
-  mutable weft::mutex m_;
-  mutable weft::condition_variable cv_;
+  mutable weft::atomic<std::uintptr_t> state_{kPending};
+  outcome outcome_ = outcome::succeeded;  // written before publish()
+  std::exception_ptr error_;              // with outcome::failed
 };
 
 // The state of a task returning R: where the value goes.

@@ -332,7 +332,8 @@ class worker_pool {
     bool run_here = false;
     std::size_t spawn = 0;
     {
-      std::lock_guard<weft::mutex> g(m_);
+      detail::lock_spinning(m_);
+      std::lock_guard<weft::mutex> g(m_, std::adopt_lock);
       if (state_.load() != run_state::running) {
         ++counters_.rejected;
         return admit::shut_down;
@@ -532,11 +533,16 @@ class worker_pool {
     std::rethrow_exception(failure);
   }
 
+  // One critical section per task in steady state: count the task just run, take the
+  // next, admit a blocked submitter; then, outside the lock, publish the previous task's
+  // outcome (so the stats have counted it first) and run the next one.
   void worker_main(worker_iter self) {
-    std::unique_lock<weft::mutex> lk(m_);
+    detail::lock_spinning(m_);
+    std::unique_lock<weft::mutex> lk(m_, std::adopt_lock);
     self->tid = weft::this_thread::get_id();
     self->started = true;
-    while (wait_for_task(lk)) {
+    std::shared_ptr<detail::task_base> ran;  // run and counted, not yet published
+    while (wait_for_task(lk, ran)) {
       std::shared_ptr<detail::task_base> task = std::move(queue_.get_mut().front());
       queue_.get_mut().pop_front();
       ++active_;
@@ -544,24 +550,33 @@ class worker_pool {
       dispatch(wake);  // a slot is free: admit the first blocked submitter
       lk.unlock();
       wake.wake_all();
-      task->execute([&](detail::task_base::outcome o) {
-        lk.lock();  // counted before the handle sees the outcome
-        --active_;
-        count_locked(o);
-      });
-      lk.unlock();
-      task.reset();  // the task's last captures die here, outside the lock
-      lk.lock();
+      publish(ran);
+      const auto outcome = task->run();
+      ran = std::move(task);
+      detail::lock_spinning(m_);
+      lk = std::unique_lock<weft::mutex>(m_, std::adopt_lock);
+      --active_;
+      count_locked(outcome);
     }
     --workers_;
     self->exited = true;
     if (workers_ == 0 && installing_ == 0) {
       exit_cv_.notify_all();
     }
+    lk.unlock();
+    publish(ran);  // before the thread ends: shutdown() joins it, so it sees this
+  }
+
+  static void publish(std::shared_ptr<detail::task_base>& ran) noexcept {
+    if (ran != nullptr) {
+      ran->publish();
+      ran.reset();  // the task's state may die here, outside the lock
+    }
   }
 
   // Waits until a task is queued (true) or this worker should exit (false). m_ held.
-  bool wait_for_task(std::unique_lock<weft::mutex>& lk) {
+  // Never sleeps on an unpublished outcome: it publishes `ran` first.
+  bool wait_for_task(std::unique_lock<weft::mutex>& lk, std::shared_ptr<detail::task_base>& ran) {
     std::optional<weft::clock::time_point> idle_deadline;
     for (;;) {
       if (workers_ > max_) {
@@ -569,6 +584,12 @@ class worker_pool {
       }
       if (!queue_.get().empty()) {
         return true;
+      }
+      if (ran != nullptr) {
+        lk.unlock();
+        publish(ran);
+        lk.lock();
+        continue;
       }
       if (state_.load() != run_state::running) {
         return false;  // drained (shutdown) or stopped (shutdown_now)
