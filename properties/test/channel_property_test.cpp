@@ -262,7 +262,11 @@ TEST(ChannelPropertyMutant, BufferingRendezvousIsCaughtByTheRendezvousCheck) {
 }
 
 TEST(ChannelPropertyMutant, SizeOutsideTheLockIsCaught) {
-  const auto r = weft::prop::check(channel_spec<chan_bug::size_outside_lock>(3), quick(100));
+  // The bug needs a receive and a size() to fit between a send's channel operation and
+  // its counter update: more schedules per scenario let shrinking find the small cases.
+  weft::prop::config c = quick(100);
+  c.runs = 200;
+  const auto r = weft::prop::check(channel_spec<chan_bug::size_outside_lock>(3), c);
   ASSERT_TRUE(found(r, violation::not_linearizable));
   EXPECT_LE(r.failure->minimal.size(), 5u) << r;
 }
