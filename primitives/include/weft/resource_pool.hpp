@@ -100,11 +100,14 @@ class resource_pool {
   // empty. Creates nothing yet (see maintain()).
   explicit resource_pool(factory_fn factory, resource_pool_options opts = {},
                          destroyer_fn destroyer = {}, validator_fn validator = {})
-      : core_(std::make_shared<core>(std::move(factory), std::move(opts), std::move(destroyer),
-                                     std::move(validator))) {}
+      : core_(new core(std::move(factory), std::move(opts), std::move(destroyer),
+                       std::move(validator))) {}
   resource_pool(const resource_pool&) = delete;
   resource_pool& operator=(const resource_pool&) = delete;
-  ~resource_pool() { close(); }
+  ~resource_pool() {
+    close();
+    core_->orphan();  // deletes it now, or the last lease to end does
+  }
 
   // Blocks until a resource is available. Throws pool_closed, or what the factory threw.
   lease acquire() { return core_->acquire(nullptr, nullptr); }
@@ -145,8 +148,11 @@ class resource_pool {
     time_point returned;  // when it last became idle
   };
 
-  // The state shared by the pool and its leases.
-  class core : public std::enable_shared_from_this<core> {
+  // The state shared by the pool and its leases. Its lifetime is counted under its own
+  // mutex rather than by a std::shared_ptr (two atomic read-modify-writes per lease saved):
+  // refs_ counts the pool object plus every acquisition in progress or lease alive; the
+  // critical section that drops the last reference deletes the core after it unlocks.
+  class core {
    public:
     core(factory_fn f, resource_pool_options o, destroyer_fn d, validator_fn v)
         : opts(std::move(o)), factory_(std::move(f)), destroyer_(std::move(d)),
@@ -165,7 +171,8 @@ class resource_pool {
         }
         request r;
         {
-          std::lock_guard<weft::mutex> g(m_);
+          detail::lock_spinning(m_);
+          std::lock_guard<weft::mutex> g(m_, std::adopt_lock);
           if (closed_) {
             throw pool_closed();
           }
@@ -280,22 +287,40 @@ class resource_pool {
     // A lease ends: keep the resource, or destroy it if the pool is closed or it is too
     // old. A freed slot or a returned resource goes to the first waiter.
     void give_back(std::unique_ptr<item> it) noexcept {
+      const time_point now = timed() ? weft::clock::now() : time_point{};
       detail::wake_list wake;
       bool keep = false;
+      bool last = false;
       {
-        std::lock_guard<weft::mutex> g(m_);
+        detail::lock_spinning(m_);
+        std::lock_guard<weft::mutex> g(m_, std::adopt_lock);
         --in_use_;
-        const time_point now = weft::clock::now();
         keep = !closed_ && !too_old(*it, now);
         if (keep) {
           it->returned = now;
           idle_.get_mut().push_back(std::move(it));
           dispatch(wake);
+          last = release_ref_locked();
         }
       }
       wake.wake_all();
       if (!keep) {
         destroy_in_use(std::move(it), false);
+      } else if (last) {
+        delete this;
+      }
+    }
+
+    // The pool object is going away: its reference goes. m_ not held.
+    void orphan() noexcept {
+      bool last = false;
+      {
+        std::lock_guard<weft::mutex> g(m_);
+        pool_alive_ = false;
+        last = release_ref_locked();
+      }
+      if (last) {
+        delete this;
       }
     }
 
@@ -346,9 +371,11 @@ class resource_pool {
         return;
       }
       ++in_use_;
+      ++refs_;
       if (!idle_.get().empty()) {
         r.res = std::move(idle_.get_mut().back());  // most recently returned first
         idle_.get_mut().pop_back();
+        ++counters_.acquired;
         return;
       }
       ++total_;
@@ -369,22 +396,19 @@ class resource_pool {
         try {
           made = create();
         } catch (...) {
-          std::lock_guard<weft::mutex> g(m_);
-          --in_use_;
+          drop_ref([&] { --in_use_; });
           throw;
         }
         std::lock_guard<weft::mutex> g(m_);
         --creating_;
         ++counters_.acquired;
-        return lease(this->shared_from_this(), std::move(made));
+        return lease(this, std::move(made));
       }
       if (!usable(*r.res)) {
         destroy_in_use(std::move(r.res), true);
         return {};
       }
-      std::lock_guard<weft::mutex> g(m_);
-      ++counters_.acquired;
-      return lease(this->shared_from_this(), std::move(r.res));
+      return lease(this, std::move(r.res));  // counted as acquired by serve()
     }
 
     // Runs the factory in a reserved slot (total_ and creating_ counted). On an
@@ -411,7 +435,7 @@ class resource_pool {
     }
 
     bool usable(item& it) {
-      if (expired(it, weft::clock::now())) {
+      if (timed() && expired(it, weft::clock::now())) {
         return false;
       }
       if (!validator_) {
@@ -422,6 +446,12 @@ class resource_pool {
       } catch (...) {
         return false;
       }
+    }
+
+    // Whether resources expire at all (else the clock is never read for them).
+    bool timed() const noexcept {
+      return opts.idle_timeout > weft::clock::duration::zero() ||
+             opts.max_lifetime > weft::clock::duration::zero();
     }
 
     bool too_old(const item& it, time_point now) const {
@@ -444,20 +474,41 @@ class resource_pool {
 
     // Destroys a resource that was lent out, then frees its slot. `counted`: in_use_
     // still counts it (discard, failed validation; give_back has already uncounted it).
+    // Ends the acquisition or lease it belonged to (drops its reference).
     void destroy_in_use(std::unique_ptr<item> it, bool counted) noexcept {
       run_destroyer(*it);
       it.reset();
-      detail::wake_list wake;
-      {
-        std::lock_guard<weft::mutex> g(m_);
+      drop_ref([&] {
         if (counted) {
           --in_use_;
         }
         --total_;
         ++counters_.destroyed;
+      });
+    }
+
+    // Runs `f` under m_, serves the waiters, drops one reference; deletes the core if it
+    // was the last. The caller must not touch the core afterwards.
+    template <class F>
+    void drop_ref(F&& f) noexcept {
+      detail::wake_list wake;
+      bool last = false;
+      {
+        std::lock_guard<weft::mutex> g(m_);
+        f();
         dispatch(wake);
+        last = release_ref_locked();
       }
       wake.wake_all();
+      if (last) {
+        delete this;
+      }
+    }
+
+    // m_ held. True when that was the last reference: delete after unlocking.
+    bool release_ref_locked() noexcept {
+      --refs_;
+      return refs_ == 0 && !pool_alive_;
     }
 
     // Destroys idle resources (taken out of idle_), then frees their slots.
@@ -499,10 +550,13 @@ class resource_pool {
     std::size_t in_use_ = 0;
     std::size_t creating_ = 0;
     bool closed_ = false;  // [m_]
+    // The pool object (while pool_alive_) + acquisitions in progress + leases alive. [m_]
+    std::size_t refs_ = 1;
+    bool pool_alive_ = true;  // [m_]
     resource_pool_stats counters_;  // the monotonic counters and wait_time          [m_]
   };
 
-  std::shared_ptr<core> core_;
+  core* core_;  // owned jointly with the leases: see core::refs_
 };
 
 // Exclusive use of one pooled resource until the lease ends (destroyed, moved-from,
@@ -511,11 +565,12 @@ template <class T>
 class resource_pool<T>::lease {
  public:
   lease() = default;
-  lease(lease&&) noexcept = default;
+  lease(lease&& other) noexcept
+      : core_(std::exchange(other.core_, nullptr)), item_(std::move(other.item_)) {}
   lease& operator=(lease&& other) noexcept {
     if (this != &other) {
       release();
-      core_ = std::move(other.core_);
+      core_ = std::exchange(other.core_, nullptr);
       item_ = std::move(other.item_);
     }
     return *this;
@@ -532,25 +587,22 @@ class resource_pool<T>::lease {
   // Gives the resource back to the pool now (nothing if empty).
   void release() noexcept {
     if (item_ != nullptr) {
-      std::shared_ptr<core> c = std::move(core_);
-      c->give_back(std::move(item_));
+      std::exchange(core_, nullptr)->give_back(std::move(item_));
     }
   }
 
   // Destroys the resource (it is broken) and frees its slot for a new one.
   void discard() noexcept {
     if (item_ != nullptr) {
-      std::shared_ptr<core> c = std::move(core_);
-      c->discard(std::move(item_));
+      std::exchange(core_, nullptr)->discard(std::move(item_));
     }
   }
 
  private:
   friend class resource_pool<T>::core;
-  lease(std::shared_ptr<core> c, std::unique_ptr<item> it) noexcept
-      : core_(std::move(c)), item_(std::move(it)) {}
+  lease(core* c, std::unique_ptr<item> it) noexcept : core_(c), item_(std::move(it)) {}
 
-  std::shared_ptr<core> core_;
+  core* core_ = nullptr;
   std::unique_ptr<item> item_;
 };
 
