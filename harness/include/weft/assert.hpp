@@ -10,14 +10,21 @@
 #include <cstdlib>
 
 #include "weft/sync/source_loc.hpp"
-#if !defined(WEFT_NATIVE)
+#if defined(WEFT_RELACY)
+#include "weft/relacy/session.hpp"
+#elif !defined(WEFT_NATIVE)
 #include "weft/sync/runtime.hpp"
 #endif
 
 namespace weft::detail {
 
 [[noreturn]] inline void assert_failed(const char* text, source_loc loc) {
-#if !defined(WEFT_NATIVE)
+#if defined(WEFT_RELACY)
+  // Relacy flavour: fails the iteration as RL_ASSERT does ("USER ASSERT FAILED").
+  if (relacy::detail::in_simulation()) {
+    relacy::detail::fail(text, rl::test_result_user_assert_failed, loc);
+  }
+#elif !defined(WEFT_NATIVE)
   if (auto* rt = active_runtime()) {
     rt->report_failure(text, loc, true);  // throws when the backend handles it
   }

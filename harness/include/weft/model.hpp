@@ -45,8 +45,8 @@ struct options {
   std::size_t max_schedules = 1000;  // executions to run at most
   int pct_depth = 3;
   int preemption_bound = 2;             // dfs; -1 = unbounded (exhaustive)
-  bool sleep_sets = true;               // dfs: skip schedules that only reorder independent
-                                        // operations (switch off only to cross-check)
+  bool sleep_sets = true;               // unbounded dfs: skip schedules that only reorder
+                                        // independent operations (off: to cross-check)
   std::size_t max_steps = 100000;       // per execution; beyond it: livelock
   std::string replay;                   // non-empty: run exactly this schedule
   double max_seconds = 0;               // wall-clock budget for the search; 0 = none

@@ -15,7 +15,8 @@
 //
 // Flavours: by default ("instrumented") each operation costs one thread-local load and
 // a predictable branch unless a checker is active on the calling thread; compiled with
-// WEFT_NATIVE the facade is plain aliases of the std:: types.
+// WEFT_NATIVE the facade is plain aliases of the std:: types; compiled with WEFT_RELACY
+// it maps onto Relacy's types for weak-memory checking (<weft/relacy.hpp>, docs/relacy.md).
 #pragma once
 
 #include "weft/assert.hpp"

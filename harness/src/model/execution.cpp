@@ -860,9 +860,10 @@ void execution::report_failure(const char* message, source_loc loc, bool fatal) 
   record(fatal ? "assert failed" : "check failed", trace_event::no_object, loc);
   fail(failure::assertion, std::move(text));
   if (!fatal) return;
-  // A failed assertion stops its thread: unwind it like any exception (the others wind
-  // down). If it is already unwinding, another exception would terminate: park instead.
-  if (std::uncaught_exceptions() == 0) throw execution_aborted{};
+  // A failed assertion ends the execution where it stands. Unwinding the failing thread
+  // would destroy state that other threads may still use by reference (a child borrowing
+  // its parent's locals), so nothing is unwound: every thread stays suspended on a
+  // quarantined stack.
   give_up();
 }
 

@@ -25,8 +25,9 @@
 // bounded number of wind-down steps) are left suspended — never resumed, never unwound,
 // because code under test need not be exception-safe around operations that cannot
 // throw in std:: (a wait, a lock). Their stacks are quarantined rather than reused, so
-// nothing still pointing into them is ever overwritten. Only a failed WEFT_ASSERT
-// unwinds its own thread, with an exception, as an assertion in a test framework would.
+// nothing still pointing into them is ever overwritten. A failed WEFT_ASSERT ends the
+// execution at once the same way, without unwinding the failing thread (others may be
+// using its locals by reference).
 #pragma once
 
 #include <cstdint>

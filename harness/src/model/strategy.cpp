@@ -221,7 +221,10 @@ class dfs_strategy final : public strategy {
 
   // The sleep set of the node the previous decision leads to.
   std::vector<sleeper> inherited_sleep() const {
-    if (depth_ == 0 || !sleep_sets_) return {};
+    // Sleep sets are unsound under a preemption bound (Coons, Musuvathi, McKinley, OOPSLA
+    // 2013: a pruned schedule's equivalent may need more preemptions than the bound), so
+    // they prune only the unbounded search.
+    if (depth_ == 0 || !sleep_sets_ || bound_ >= 0) return {};
     const frame& parent = frames_[depth_ - 1];
     if (!parent.is_thread) return parent.sleep;
     const op_key ran = parent.ops[parent.chosen];

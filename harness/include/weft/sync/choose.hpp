@@ -12,7 +12,9 @@
 #include <stdexcept>
 
 #include "weft/sync/source_loc.hpp"
-#if !defined(WEFT_NATIVE)
+#if defined(WEFT_RELACY)
+#include "weft/relacy/session.hpp"
+#elif !defined(WEFT_NATIVE)
 #include "weft/sync/runtime.hpp"
 #endif
 
@@ -37,7 +39,13 @@ inline std::size_t plain_choose(std::size_t n) {
 
 inline std::size_t choose(std::size_t n, source_loc loc = source_loc::current()) {
   if (n == 0) throw std::invalid_argument("weft::model::choose(0): no alternative to choose");
-#if !defined(WEFT_NATIVE)
+#if defined(WEFT_RELACY)
+  // Relacy flavour: rl::rand, a choice point every Relacy scheduler explores.
+  if (relacy::detail::in_simulation()) {
+    (void)loc;
+    return rl::rand(static_cast<unsigned>(n));
+  }
+#elif !defined(WEFT_NATIVE)
   if (auto* rt = weft::detail::active_runtime()) [[unlikely]] {
     return rt->choose(n, loc);
   }

@@ -25,6 +25,69 @@ inline std::uint64_t get_id() noexcept {
 }  // namespace this_thread
 }  // namespace weft
 
+#elif defined(WEFT_RELACY)
+
+// Relacy flavour: weft::clock is the iteration's logical clock (weft/relacy/session.hpp):
+// 0 when the iteration starts, moved forward only by sleeps and by timed waits that
+// time out, each to its deadline. yield() and sleeps are Relacy yields (a scheduling
+// point that lets the other threads run first).
+// (weft/sync/runtime.hpp, the hook interface of weft's own backends, is not part of
+// this flavour; weft::clock is declared here with the same members.)
+#include "weft/relacy/session.hpp"
+
+namespace weft {
+
+struct clock {
+  using rep = std::int64_t;
+  using period = std::nano;
+  using duration = std::chrono::nanoseconds;
+  using time_point = std::chrono::time_point<clock, duration>;
+  static constexpr bool is_steady = true;
+  static time_point now() {
+    return time_point(duration(relacy::detail::now_ns(source_loc::current())));
+  }
+};
+
+namespace detail {
+
+// Converts a deadline on any clock to weft::clock, keeping the remaining time.
+template <class Clock, class Duration>
+clock::time_point to_weft_deadline(const std::chrono::time_point<Clock, Duration>& tp) {
+  if constexpr (std::is_same_v<Clock, weft::clock>) {
+    return std::chrono::time_point_cast<clock::duration>(tp);
+  } else {
+    return clock::now() + std::chrono::duration_cast<clock::duration>(tp - Clock::now());
+  }
+}
+
+}  // namespace detail
+
+namespace this_thread {
+
+inline void yield(source_loc loc = source_loc::current()) {
+  relacy::detail::yield(loc);
+}
+
+template <class Clock, class Duration>
+void sleep_until(const std::chrono::time_point<Clock, Duration>& tp,
+                 source_loc loc = source_loc::current()) {
+  relacy::detail::sleep_until(detail::to_weft_deadline(tp).time_since_epoch().count(), loc);
+}
+
+template <class Rep, class Period>
+void sleep_for(const std::chrono::duration<Rep, Period>& d,
+               source_loc loc = source_loc::current()) {
+  sleep_until(clock::now() + std::chrono::ceil<clock::duration>(d), loc);
+}
+
+// Relacy's thread index + 1 (the static threads first, then the dynamic ones).
+inline std::uint64_t get_id() {
+  return relacy::detail::thread_id();
+}
+
+}  // namespace this_thread
+}  // namespace weft
+
 #else
 
 #include "weft/sync/runtime.hpp"

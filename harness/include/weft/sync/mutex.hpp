@@ -17,6 +17,76 @@ using mutex = std::mutex;
 using shared_mutex = std::shared_mutex;
 }  // namespace weft
 
+#elif defined(WEFT_RELACY)
+
+// Relacy flavour: rl::mutex (non-recursive; Relacy reports recursive locking, unlocking
+// a mutex the thread does not own and destroying a locked one) and a reader-writer
+// rl::generic_mutex. try_lock may fail spuriously, as the standard allows; Relacy
+// explores that. No native_handle().
+#include "weft/relacy/session.hpp"
+
+namespace weft {
+
+class condition_variable;
+
+class mutex {
+ public:
+  mutex() = default;
+  mutex(const mutex&) = delete;
+  mutex& operator=(const mutex&) = delete;
+
+  void lock(source_loc loc = source_loc::current()) {
+    m_.lock(relacy::detail::info(loc, "weft::mutex::lock"));
+  }
+  bool try_lock(source_loc loc = source_loc::current()) {
+    return m_.try_lock(relacy::detail::info(loc, "weft::mutex::try_lock"));
+  }
+  void unlock(source_loc loc = source_loc::current()) {
+    m_.unlock(relacy::detail::info(loc, "weft::mutex::unlock"));
+  }
+
+ private:
+  friend class condition_variable;
+  rl::mutex m_;
+};
+
+class shared_mutex {
+ public:
+  shared_mutex() {
+    m_.init(/*is_rw=*/true, /*is_exclusive_recursive=*/false, /*is_shared_recursive=*/false,
+            /*failing_try_lock=*/true,
+            relacy::detail::info(source_loc::current(), "weft::shared_mutex"));
+  }
+  ~shared_mutex() { m_.deinit(relacy::detail::info(source_loc{}, "weft::shared_mutex")); }
+  shared_mutex(const shared_mutex&) = delete;
+  shared_mutex& operator=(const shared_mutex&) = delete;
+
+  void lock(source_loc loc = source_loc::current()) {
+    m_.lock_exclusive(relacy::detail::info(loc, "weft::shared_mutex::lock"));
+  }
+  bool try_lock(source_loc loc = source_loc::current()) {
+    return m_.try_lock_exclusive(relacy::detail::info(loc, "weft::shared_mutex::try_lock"));
+  }
+  void unlock(source_loc loc = source_loc::current()) {
+    m_.unlock_exclusive(relacy::detail::info(loc, "weft::shared_mutex::unlock"));
+  }
+  void lock_shared(source_loc loc = source_loc::current()) {
+    m_.lock_shared(relacy::detail::info(loc, "weft::shared_mutex::lock_shared"));
+  }
+  bool try_lock_shared(source_loc loc = source_loc::current()) {
+    return m_.try_lock_shared(relacy::detail::info(loc, "weft::shared_mutex::try_lock_shared"));
+  }
+  void unlock_shared(source_loc loc = source_loc::current()) {
+    m_.unlock_shared(relacy::detail::info(loc, "weft::shared_mutex::unlock_shared"));
+  }
+
+ private:
+  struct tag;
+  rl::generic_mutex<tag> m_;
+};
+
+}  // namespace weft
+
 #else
 
 #include "weft/sync/runtime.hpp"

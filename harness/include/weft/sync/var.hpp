@@ -11,7 +11,9 @@
 #include <utility>
 
 #include "weft/sync/source_loc.hpp"
-#if !defined(WEFT_NATIVE)
+#if defined(WEFT_RELACY)
+#include "weft/relacy/session.hpp"
+#elif !defined(WEFT_NATIVE)
 #include "weft/sync/runtime.hpp"
 #endif
 
@@ -57,6 +59,25 @@ class var {
  private:
 #if defined(WEFT_NATIVE)
   static void access(bool, source_loc) noexcept {}
+#elif defined(WEFT_RELACY)
+  // Relacy flavour: every access is checked by a shadow rl::var (Relacy's data-race
+  // detector for plain data), so T itself needs nothing from Relacy and get()/get_mut()
+  // keep returning references. Histories show the shadow's accesses (value 0) at the
+  // caller's file:line.
+  void access(bool write, source_loc loc) const {
+    if (write) {
+      shadow_.store(0, relacy::detail::info(loc, "weft::var (write)"));
+    } else {
+      (void)shadow_.load(relacy::detail::info(loc, "weft::var (read)"));
+    }
+  }
+  struct shadow {
+    shadow() : v(0) {}
+    void store(int x, const rl::debug_info& at) { v(at).store(x); }
+    int load(const rl::debug_info& at) const { return v(at).load(); }
+    rl::var<int> v;
+  };
+  mutable shadow shadow_;
 #else
   void access(bool write, source_loc loc) const {
     if (auto* rt = detail::active_runtime()) [[unlikely]] {
