@@ -29,6 +29,7 @@ const std::array<bug, 27> zoo{{
         .buggy = dining_philosophers_buggy,
         .fixed = dining_philosophers_fixed,
         .summary = "5 philosophers, each takes the left fork first",
+        .coverage = coverage::unbounded_only,
     },
     {
         .name = "rw_upgrade_deadlock",
@@ -72,6 +73,7 @@ const std::array<bug, 27> zoo{{
         .buggy = if_not_while_buggy,
         .fixed = if_not_while_fixed,
         .summary = "`if` instead of `while` around a wait: stolen or spurious wake-up",
+        .fixed_budget = 100'000,  // bounded dfs does not prune (sleep sets are unbounded-only)
     },
     {
         .name = "bounded_buffer_missing_notify",

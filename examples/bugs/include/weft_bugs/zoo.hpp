@@ -33,8 +33,9 @@ namespace weft_bugs {
 // How much of the fixed twin's schedule space the zoo's tests cover within the twin's
 // `fixed_budget` schedules.
 enum class coverage {
-  exhaustive,  // unbounded dfs completes (and so does dfs with preemption bound 2)
-  sampled,     // neither completes: checked up to the budget (many-thread twins)
+  exhaustive,      // unbounded dfs completes (and so does dfs with preemption bound 2)
+  unbounded_only,  // unbounded dfs (pruned) completes; bound 2 (never pruned) does not
+  sampled,         // neither completes: checked up to the budget (many-thread twins)
 };
 
 // One exhibit: a buggy program, the failure weft must report for it, and its twin.
