@@ -446,10 +446,9 @@ class spec {
     return *this;
   }
 
-  // The key the last operation touches, from its arguments: key(const A1&, ...) -> K
-  // (any type weft::prop::show can print). Enables per-key checking (see above).
-  // The key function takes the operation's argument types (a lambda with explicit
-  // parameter types, not `auto`).
+  // The key the last operation touches, from its arguments: key(const A1&, ...) -> K,
+  // any K weft::prop::show can print; a lambda with the operation's argument types
+  // spelled out (not `auto`). Enables per-key checking (see the header comment).
   template <class F>
   spec& key(F f) {
     using args_t = typename detail::callable_args<F>::type;
