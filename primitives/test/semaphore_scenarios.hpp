@@ -124,6 +124,44 @@ using barging_semaphore = mutant_semaphore<sem_bug::barging>;
 template <class>
 using silent_timeout_semaphore = mutant_semaphore<sem_bug::silent_timeout>;
 
+// A semaphore with a lock-free release that wakes a waiter only if one is registered —
+// but an acquirer registers after it has seen no permits, and a release in between wakes
+// nobody: the lost wake-up weft's waiters flag (kWaiters) exists to prevent.
+template <class>
+class flagless_semaphore {
+ public:
+  explicit flagless_semaphore(std::int64_t size) : free_(size) {}
+  void acquire(std::int64_t n) {
+    std::unique_lock<weft::mutex> lk(m_);
+    while (!take(n)) {
+      waiters_.fetch_add(1);  // BUG: registered after the check, and not re-checked
+      cv_.wait(lk);
+      waiters_.fetch_sub(1);
+    }
+  }
+  void release(std::int64_t n) {
+    free_.fetch_add(n);
+    if (waiters_.load() > 0) {
+      std::lock_guard<weft::mutex> g(m_);
+      cv_.notify_all();
+    }
+  }
+  std::int64_t available() const { return free_.load(); }
+
+ private:
+  bool take(std::int64_t n) {
+    std::int64_t f = free_.load();
+    while (f >= n) {
+      if (free_.compare_exchange_weak(f, f - n)) return true;
+    }
+    return false;
+  }
+  weft::atomic<std::int64_t> free_;
+  weft::atomic<int> waiters_{0};
+  weft::mutex m_;
+  weft::condition_variable cv_;
+};
+
 // ---------------------------------------------------------------------------------------
 // Scenarios
 
@@ -233,6 +271,27 @@ inline void semaphore_release_races_cancel() {
   WEFT_ASSERT(s.available() == 1 && s.waiting() == 0);
 }
 
+// A release racing an acquirer on its way to sleep: whatever the interleaving the
+// acquirer gets the permit (a lost wake-up leaves it asleep: deadlock).
+template <class Sem>
+void semaphore_release_races_enqueue() {
+  Sem s(2);
+  s.acquire(2);
+  weft::thread a([&] {
+    s.acquire(1);
+    s.release(1);
+  });
+  weft::thread b([&] {
+    s.acquire(2);
+    s.release(2);
+  });
+  s.release(1);
+  s.release(1);
+  a.join();
+  b.join();
+  WEFT_ASSERT(s.available() == 2);
+}
+
 inline std::vector<scenario> semaphore_scenarios() {
   using weft::model::failure;
   std::vector<scenario> out;
@@ -256,6 +315,12 @@ inline std::vector<scenario> semaphore_scenarios() {
                  bounded_dfs(bound(2), budget(200000))});
   out.push_back({"semaphore", "release racing a cancellation loses no permit",
                  semaphore_release_races_cancel, failure::none, bounded_dfs(bound(2), budget(200000))});
+  out.push_back({"semaphore", "a release racing an acquirer going to sleep (dfs)",
+                 [] { semaphore_release_races_enqueue<weft::weighted_semaphore>(); },
+                 failure::none, bounded_dfs(bound(2), budget(200000))});
+  out.push_back({"semaphore mutant", "a lock-free release that misses a sleeper is caught",
+                 [] { semaphore_release_races_enqueue<flagless_semaphore<void>>(); },
+                 failure::deadlock, bounded_dfs(2, budget(200000))});
   out.push_back({"semaphore mutant", "check-then-take in two critical sections is caught",
                  [] { semaphore_never_over_admits<racy_semaphore<void>>(); }, failure::assertion,
                  bounded_dfs(bound(2), budget(200000))});

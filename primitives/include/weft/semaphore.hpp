@@ -24,9 +24,10 @@
 //     what: any thread may release;
 //   * n == 0 always succeeds at once; a negative n throws weft::semaphore_misuse.
 //
-// Thread-safety: every member may be called concurrently. Blocked acquirers sleep (no
-// busy waiting) and each release wakes exactly the requests it completes. Written on the
-// sync facade: model mode explores it and runs its timeouts on virtual time.
+// Thread-safety: every member may be called concurrently. While nobody waits, acquire and
+// release are one compare-and-swap each; blocked acquirers sleep (no busy waiting) and
+// each release wakes exactly the requests it completes. Written on the sync facade:
+// model mode explores it and runs its timeouts on virtual time.
 #pragma once
 
 #include <chrono>
@@ -45,8 +46,10 @@ namespace weft {
 
 class weighted_semaphore {
  public:
-  // A semaphore with `size` permits, all free. Throws semaphore_misuse if size < 0.
-  explicit weighted_semaphore(std::int64_t size) : size_(check_size(size)) {}
+  // A semaphore with `size` permits (0 <= size < 2^62), all free. Throws semaphore_misuse
+  // for a size out of that range.
+  explicit weighted_semaphore(std::int64_t size)
+      : size_(check_size(size)), state_(size_ * kUnit) {}
   weighted_semaphore(const weighted_semaphore&) = delete;
   weighted_semaphore& operator=(const weighted_semaphore&) = delete;
 
@@ -79,10 +82,7 @@ class weighted_semaphore {
     if (n < 0) {
       throw semaphore_misuse("weft::weighted_semaphore: negative permit count");
     }
-    detail::lock_spinning(m_);
-    std::lock_guard<weft::mutex> g(m_, std::adopt_lock);
-    request r{n};
-    return n <= size_ && try_grant(r);
+    return n <= size_ && take_fast(n);
   }
 
   // Returns n permits and grants them to the waiters at the head of the queue.
@@ -90,14 +90,18 @@ class weighted_semaphore {
     if (n < 0) {
       throw semaphore_misuse("weft::weighted_semaphore: negative permit count");
     }
+    if (give_fast(n)) {
+      return;
+    }
     detail::wake_list wake;
     {
       detail::lock_spinning(m_);
       std::lock_guard<weft::mutex> g(m_, std::adopt_lock);
-      if (n > held_.load()) {
-        throw semaphore_misuse("weft::weighted_semaphore: released more permits than held");
-      }
-      held_.store(held_.load() - n);
+      std::int64_t s = state_.load(std::memory_order_acquire);
+      do {
+        check_release(s, n);
+      } while (!state_.compare_exchange_weak(s, s + n * kUnit, std::memory_order_acq_rel,
+                                             std::memory_order_acquire));
       dispatch(wake);
     }
     wake.wake_all();
@@ -105,10 +109,7 @@ class weighted_semaphore {
 
   std::int64_t size() const noexcept { return size_; }
   // Permits not held right now (a snapshot).
-  std::int64_t available() const {
-    std::lock_guard<weft::mutex> g(m_);
-    return size_ - held_.load();
-  }
+  std::int64_t available() const { return state_.load(std::memory_order_acquire) / kUnit; }
   // Acquirers blocked right now (a snapshot).
   std::size_t waiting() const {
     std::lock_guard<weft::mutex> g(m_);
@@ -119,36 +120,95 @@ class weighted_semaphore {
   template <class Owner, class Request>
   friend class detail::grant_case;
 
+  // state_ = free permits x kUnit + kWaiters. The fast paths CAS the free count only while
+  // kWaiters is clear; kWaiters is set and cleared only under m_, and is set whenever the
+  // waiter queue is non-empty when m_ is released — so with waiters queued every change
+  // of the count happens under m_ (a fast CAS that read the word before kWaiters was set
+  // fails), and a release can never miss a waiter it should serve.
+  static constexpr std::int64_t kWaiters = 1;
+  static constexpr std::int64_t kUnit = 2;
+
+  static std::int64_t free_in(std::int64_t s) noexcept { return s / kUnit; }
+
+  // Lock-free acquire: only while nobody waits (FIFO: no barging past a waiter).
+  bool take_fast(std::int64_t n) {
+    std::int64_t s = state_.load(std::memory_order_acquire);
+    while ((s & kWaiters) == 0 && free_in(s) >= n) {
+      if (state_.compare_exchange_weak(s, s - n * kUnit, std::memory_order_acq_rel,
+                                       std::memory_order_acquire)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // Lock-free release while nobody waits; false: there are waiters to serve (take m_).
+  bool give_fast(std::int64_t n) {
+    std::int64_t s = state_.load(std::memory_order_acquire);
+    while ((s & kWaiters) == 0) {
+      check_release(s, n);
+      if (state_.compare_exchange_weak(s, s + n * kUnit, std::memory_order_acq_rel,
+                                       std::memory_order_acquire)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  void check_release(std::int64_t s, std::int64_t n) const {
+    if (free_in(s) + n > size_) {
+      throw semaphore_misuse("weft::weighted_semaphore: released more permits than held");
+    }
+  }
+
   // ---- the grant protocol (detail/grant_queue.hpp); m_ held ----
   struct request {
     std::int64_t n;
   };
   weft::mutex& grant_mutex() noexcept { return m_; }
   detail::grant_queue& waiters() noexcept { return waiters_; }
-  bool grant_ready(const request& r) { return size_ - held_.load() >= r.n && !waiters_.has_live(); }
+  bool grant_ready(const request& r) {
+    return !waiters_.has_live() && free_in(state_.load(std::memory_order_acquire)) >= r.n;
+  }
   bool try_grant(const request& r) {
-    if (!grant_ready(r)) {
+    if (waiters_.has_live()) {
       return false;
     }
-    held_.store(held_.load() + r.n);
-    return true;
+    // Nobody queued: fast paths may run concurrently, so take by CAS.
+    std::int64_t s = state_.load(std::memory_order_acquire);
+    while (free_in(s) >= r.n) {
+      if (state_.compare_exchange_weak(s, s - r.n * kUnit, std::memory_order_acq_rel,
+                                       std::memory_order_acquire)) {
+        return true;
+      }
+    }
+    return false;
   }
+  // Serves the queue from its head; keeps kWaiters equal to "the queue is non-empty".
   void dispatch(detail::wake_list& wake) {
+    if (!waiters_.has_live()) {
+      state_.fetch_and(~kWaiters, std::memory_order_acq_rel);
+      return;
+    }
+    state_.fetch_or(kWaiters, std::memory_order_acq_rel);  // from now on, all under m_
     while (detail::wait_node* w = waiters_.front()) {
       const std::int64_t n = static_cast<request*>(w->slot)->n;
-      if (size_ - held_.load() < n) {
+      if (free_in(state_.load(std::memory_order_acquire)) < n) {
         break;  // FIFO: the head does not fit, so nobody behind it is served
       }
       if (waiters_.claim(w)) {
-        held_.store(held_.load() + n);
+        state_.fetch_sub(n * kUnit, std::memory_order_acq_rel);
         wake.add(w);
       }
+    }
+    if (!waiters_.has_live()) {
+      state_.fetch_and(~kWaiters, std::memory_order_acq_rel);
     }
   }
 
   static std::int64_t check_size(std::int64_t size) {
-    if (size < 0) {
-      throw semaphore_misuse("weft::weighted_semaphore: negative size");
+    if (size < 0 || size >= (std::int64_t{1} << 62)) {
+      throw semaphore_misuse("weft::weighted_semaphore: size out of range");
     }
     return size;
   }
@@ -164,6 +224,9 @@ class weighted_semaphore {
 
   bool acquire_impl(std::int64_t n, const context* ctx, const detail::time_point* deadline) {
     check_request(n);
+    if (take_fast(n)) {
+      return true;
+    }
     request r{n};
     {
       detail::lock_spinning(m_);
@@ -179,9 +242,10 @@ class weighted_semaphore {
   }
 
   const std::int64_t size_;
+  // Free permits and the waiters flag (see kWaiters); 0 <= free <= size_.
+  weft::atomic<std::int64_t> state_;
   mutable weft::mutex m_;
-  weft::var<std::int64_t> held_{0};  // permits held; 0 <= held_ <= size_      [m_]
-  detail::grant_queue waiters_;      // blocked acquirers, oldest first        [m_]
+  detail::grant_queue waiters_;  // blocked acquirers, oldest first              [m_]
 };
 
 }  // namespace weft
