@@ -83,26 +83,30 @@ def main():
         print(f"| {w} | {fmt(nat)} | {fmt(hnd)} | {fmt(ins)} | {fmt(mcv)} | {fmt(tbb)} "
               f"| {ratio(nat, mcv, False)} |")
 
-    def per_op_table(title, kind, ours, peer, peer_label):
+    def per_op_table(title, kind, peers):
+        """peers: [(implementation name, column label)]; the first is the one compared."""
         print(f"\n{title}\n")
-        print(f"| threads | weft native | weft instrumented | {peer_label} | weft native vs peer |")
-        print("|---|---|---|---|---|")
+        labels = " | ".join(label for _, label in peers)
+        print(f"| threads | weft native | weft instrumented | {labels} | weft native vs {peers[0][1]} |")
+        print("|---|---|---|" + "---|" * len(peers) + "---|")
         for t in (1, 2, 4):
             def n(prefix):
                 b = find(med, prefix, f"/threads:{t}")
                 return None if b is None else ns(b)
-            nat = n(f"{kind}/{ours}/native")
-            ins = n(f"{kind}/{ours}/instrumented")
-            p = n(f"{kind}/{peer}")
-            print(f"| {t} | {fmt(nat, 1)} | {fmt(ins, 1)} | {fmt(p, 1)} | {ratio(nat, p, False)} |")
+            nat = n(f"{kind}/weft/native")
+            ins = n(f"{kind}/weft/instrumented")
+            vals = [n(f"{kind}/{impl}") for impl, _ in peers]
+            cells = " | ".join(fmt(v, 1) for v in vals)
+            print(f"| {t} | {fmt(nat, 1)} | {fmt(ins, 1)} | {cells} | {ratio(nat, vals[0], False)} |")
 
     per_op_table("Resource pool, ns per acquire + release (pool of 2; wall time per operation "
-                 "per thread; lower is better)", "resource_pool", "weft", "mutex_deque",
-                 "mutex + deque")
+                 "per thread; lower is better)", "resource_pool",
+                 [("mutex_deque", "mutex + deque (barging)"),
+                  ("fifo_handoff", "mutex + deque, FIFO hand-off")])
     per_op_table("Weighted semaphore, ns per acquire(1) + release(1) (2 permits)", "semaphore",
-                 "weft", "std", "std::counting_semaphore")
+                 [("std", "std::counting_semaphore")])
     per_op_table("Rate limiter, ns per allow() (a token always available)", "limiter_allow",
-                 "weft", "naive", "mutex + double bucket")
+                 [("naive", "mutex + double bucket")])
 
 
 if __name__ == "__main__":
