@@ -24,6 +24,10 @@ semaphore_misuse::semaphore_misuse(const std::string& what) : error(what) {}
 burst_exceeded::burst_exceeded()
     : error("weft::burst_exceeded: more tokens requested than the rate limiter's burst") {}
 
+singleflight_recursion::singleflight_recursion(const std::string& what) : error(what) {}
+
+cache_misuse::cache_misuse(const std::string& what) : error(what) {}
+
 namespace {
 
 class context_category_impl final : public std::error_category {

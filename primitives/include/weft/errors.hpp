@@ -105,6 +105,24 @@ class burst_exceeded : public error {
   burst_exceeded();
 };
 
+// ---- singleflight, caches ----
+
+// A call of weft::singleflight::run (any form) — or a wait on a weft::flight — for a key
+// whose flight is led by the calling thread itself: typically `fn` calling run() on its
+// own key, directly or through a cache's loader. Waiting would never end (the leader
+// would wait for itself), so the call fails at once. Nothing was run or joined.
+class singleflight_recursion : public error {
+ public:
+  explicit singleflight_recursion(const std::string& what);
+};
+
+// Invalid options of a weft::cache (a maximum size of zero, a shard count that is not a
+// power of two, a negative expiry or refresh interval): thrown by the constructor.
+class cache_misuse : public error {
+ public:
+  explicit cache_misuse(const std::string& what);
+};
+
 // Why a context is done (weft::context::err()). A default (zero) std::error_code means
 // "not done"; the codes compare equal to these enumerators:
 //   ctx.err() == weft::context_errc::cancelled
