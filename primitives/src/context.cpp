@@ -260,6 +260,7 @@ class ctx_node : public std::enable_shared_from_this<ctx_node> {
     {
       std::unique_lock<weft::mutex> lock(m_);
       timer_id_ = weft::this_thread::get_id();
+      timer_id_known_ = true;
       while (!timer_stop_ && err_.load(std::memory_order_relaxed) == 0 &&
              weft::clock::now() < deadline_) {
         timer_cv_.wait_until(lock, deadline_);
@@ -279,7 +280,9 @@ class ctx_node : public std::enable_shared_from_this<ctx_node> {
         return;
       }
       timer_stop_ = true;
-      self = timer_id_ == weft::this_thread::get_id();
+      // Before the timer thread has run, no thread is it: an id of 0 would be mistaken for
+      // the model's first thread, which would then detach a thread that still uses `this`.
+      self = timer_id_known_ && timer_id_ == weft::this_thread::get_id();
       timer_cv_.notify_all();
     }
     if (self) {
@@ -302,6 +305,7 @@ class ctx_node : public std::enable_shared_from_this<ctx_node> {
   bool timer_started_ = false;
   bool timer_stop_ = false;
   std::uint64_t timer_id_ = 0;
+  bool timer_id_known_ = false;
   weft::condition_variable timer_cv_;
   weft::thread timer_;
   // Guarded by parent_->m_:

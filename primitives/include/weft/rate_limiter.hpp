@@ -37,6 +37,7 @@
 #include <cstdint>
 #include <limits>
 #include <mutex>
+#include <stdexcept>
 #include <utility>
 
 #include "weft/context.hpp"
@@ -59,14 +60,18 @@ class rate_limiter {
   static constexpr double inf = std::numeric_limits<double>::infinity();
 
   // One token every `interval` (zero: unlimited), at most `burst` tokens.
+  // An interval longer than weft::clock can represent (or +inf) is a rate of zero; a
+  // negative one is zero; NaN throws std::invalid_argument.
   template <class Rep, class Period>
   rate_limiter(const std::chrono::duration<Rep, Period>& interval, std::int64_t burst)
-      : rate_limiter(std::chrono::ceil<duration>(interval).count(), burst, false) {}
+      : rate_limiter(interval_ns_for(interval), burst, interval_ns_for(interval) == kZeroRate) {}
 
   // `per_second` tokens per second (the interval is rounded to whole nanoseconds; inf:
   // unlimited; 0: burst events in total, then none), at most `burst` tokens.
+  // NaN throws std::invalid_argument; rates so small that one interval exceeds what
+  // weft::clock can represent (below about 1.1e-10 per second) are a rate of zero.
   rate_limiter(double per_second, std::int64_t burst)
-      : rate_limiter(interval_for(per_second), burst, !(per_second > 0)) {}
+      : rate_limiter(interval_for(per_second), burst, interval_for(per_second) == kZeroRate) {}
 
   rate_limiter(const rate_limiter&) = delete;
   rate_limiter& operator=(const rate_limiter&) = delete;
@@ -140,23 +145,54 @@ class rate_limiter {
   };
 
   rate_limiter(std::int64_t interval_ns, std::int64_t burst, bool zero_rate)
-      : interval_(interval_ns < 0 ? 0 : interval_ns),
+      : interval_(interval_ns < 0 ? 1 : interval_ns),
         burst_(burst < 0 ? 0 : burst),
         zero_rate_(zero_rate),
         cap_ns_(mul_sat(burst_, interval_)),
         base_(now_ns() - cap_ns_),
         remaining_(burst_) {}
 
+  // Interval marking a rate of zero (the interval itself is then unused).
+  static constexpr std::int64_t kZeroRate = -1;
+
+  // Nanoseconds per token, 0 for unlimited, or kZeroRate. Every range check happens in
+  // double before a conversion: converting an out-of-range value to int64 is undefined.
   static std::int64_t interval_for(double per_second) {
+    if (std::isnan(per_second)) {
+      throw std::invalid_argument("weft::rate_limiter: a rate of NaN");
+    }
     if (std::isinf(per_second) && per_second > 0) {
       return 0;
     }
     if (!(per_second > 0)) {
-      return 1;  // zero rate: interval unused
+      return kZeroRate;
     }
     const double ns = std::round(1e9 / per_second);
+    if (!(ns < kMaxIntervalNs)) {
+      return kZeroRate;
+    }
     return ns < 1 ? 1 : static_cast<std::int64_t>(ns);
   }
+
+  template <class Rep, class Period>
+  static std::int64_t interval_ns_for(const std::chrono::duration<Rep, Period>& interval) {
+    const double ns = std::chrono::duration<double, std::nano>(interval).count();
+    if (std::isnan(ns)) {
+      throw std::invalid_argument("weft::rate_limiter: an interval of NaN");
+    }
+    if (ns <= 0) {
+      return 0;
+    }
+    if (!(ns < kMaxIntervalNs)) {
+      return kZeroRate;
+    }
+    return std::chrono::ceil<duration>(interval).count();
+  }
+
+  // Longer intervals are a rate of zero: 2^62 ns (146 years) keeps base_ arithmetic
+  // (now - burst * interval, base_ + n * interval) far from int64 overflow together with
+  // mul_sat's cap.
+  static constexpr double kMaxIntervalNs = 4611686018427387904.0;
 
   static std::int64_t mul_sat(std::int64_t a, std::int64_t b) noexcept {
     std::int64_t out = 0;
@@ -235,13 +271,14 @@ class rate_limiter {
 
   const std::int64_t interval_;  // ns per token; 0: unlimited
   const std::int64_t burst_;
-  const bool zero_rate_;      // a rate of zero: remaining_ counts down, never refills
+  const bool zero_rate_;       // a rate of zero: remaining_ counts down, never refills
   const std::int64_t cap_ns_;  // burst_ * interval_, saturated
   mutable weft::mutex m_;
   // When an empty bucket would have started filling: tokens = (now - base_) / interval_,
   // capped at burst_. Moves forward by n * interval_ per n tokens taken.        [m_]
   weft::var<std::int64_t> base_;
-  weft::var<std::int64_t> last_act_{std::numeric_limits<std::int64_t>::min()};  // latest act_at [m_]
+  weft::var<std::int64_t> last_act_{
+      std::numeric_limits<std::int64_t>::min()};  // latest act_at [m_]
   weft::var<std::int64_t> remaining_;  // tokens left at a rate of zero                [m_]
 };
 

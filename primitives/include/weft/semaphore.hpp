@@ -22,7 +22,9 @@
 //   * release(n) of more permits than are currently held throws weft::semaphore_misuse
 //     and releases nothing (Go panics). The semaphore does not track which thread holds
 //     what: any thread may release;
-//   * n == 0 always succeeds at once; a negative n throws weft::semaphore_misuse.
+//   * n == 0 takes nothing but is still a request in line: it succeeds at once while
+//     nobody waits, and otherwise waits its turn (try_acquire(0) is then false), as in
+//     Go; a negative n throws weft::semaphore_misuse.
 //
 // Thread-safety: every member may be called concurrently. While nobody waits, acquire and
 // release are one compare-and-swap each; blocked acquirers sleep (no busy waiting) and

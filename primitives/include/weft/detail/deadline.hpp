@@ -4,6 +4,8 @@
 #pragma once
 
 #include <chrono>
+#include <cmath>
+#include <stdexcept>
 #include <type_traits>
 
 #include "weft/sync.hpp"
@@ -24,14 +26,23 @@ inline time_point add_saturating(time_point base, weft::clock::duration d) noexc
   return base + d;
 }
 
-// now + d, rounded up to the clock's resolution; negative durations mean "now".
+// now + d, rounded up to the clock's resolution; negative durations mean "now", durations
+// beyond what weft::clock can represent saturate, and a NaN duration is rejected with
+// std::invalid_argument. The range checks happen in double before any conversion, since
+// converting an out-of-range duration (hours::min(), 1e30 s) to nanoseconds is undefined.
 template <class Rep, class Period>
 time_point deadline_after(const std::chrono::duration<Rep, Period>& d) {
   using D = weft::clock::duration;
+  const double ns = std::chrono::duration<double, std::nano>(d).count();
+  if (std::isnan(ns)) {
+    throw std::invalid_argument("weft: a timeout of NaN");
+  }
   const auto now = weft::clock::now();
-  // Durations longer than weft::clock can represent saturate.
-  if (std::chrono::duration<double, std::nano>(d).count() >=
-      static_cast<double>(D::max().count())) {
+  if (ns <= 0) {
+    return now;
+  }
+  // 2^63 as a double; every double below it converts to int64 without overflow.
+  if (ns >= static_cast<double>(D::max().count())) {
     return kNoDeadline;
   }
   return add_saturating(now, std::chrono::ceil<D>(d));
@@ -43,7 +54,18 @@ time_point to_deadline(const std::chrono::time_point<Clock, Duration>& tp) {
   if constexpr (std::is_same_v<Clock, weft::clock>) {
     return std::chrono::time_point_cast<weft::clock::duration>(tp);
   } else {
-    return deadline_after(tp - Clock::now());
+    // tp - now may overflow for far-away points (time_point::min()): compare first.
+    const auto now = Clock::now();
+    using CD = typename std::chrono::time_point<Clock, Duration>::duration;
+    const auto now_d = std::chrono::time_point_cast<CD>(now);
+    if (tp <= now_d) {
+      return weft::clock::now();
+    }
+    if (now_d.time_since_epoch() < CD::zero() &&
+        tp.time_since_epoch() > CD::max() + now_d.time_since_epoch()) {
+      return kNoDeadline;
+    }
+    return deadline_after(tp - now_d);
   }
 }
 
