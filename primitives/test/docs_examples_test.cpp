@@ -5,9 +5,11 @@
 #include <optional>
 #include <string>
 
+#include "weft/cache.hpp"
 #include "weft/channel.hpp"
 #include "weft/context.hpp"
 #include "weft/select.hpp"
+#include "weft/singleflight.hpp"
 #include "weft/sync.hpp"
 
 namespace {
@@ -65,6 +67,43 @@ TEST(DocsExamples, Context) {
   cancel_child();  // releasing a done context is harmless
   EXPECT_EQ(callbacks, 1);
   EXPECT_FALSE(stop.stop());
+}
+
+// docs/caches.md
+TEST(DocsExamples, SingleflightAndCache) {
+  using namespace std::chrono_literals;
+  struct profile {
+    std::string name;
+  };
+  int queries = 0;
+  auto load_profile = [&](const std::string& id) {
+    ++queries;
+    return profile{"user " + id};
+  };
+
+  weft::singleflight<std::string, profile> group;
+  auto [p, shared] = group.run("42", [&] { return load_profile("42"); });
+  // p.name == "user 42"; shared == false: nobody else asked meanwhile
+
+  weft::cache<std::string, profile> profiles({.max_size = 10'000,  // entries
+                                              .expire_after_write = 5min});
+  profile a = profiles.get_or_load("42", load_profile);  // a miss: loads and stores
+  profile b = profiles.get_or_load("42", load_profile);  // a hit
+  profiles.put("7", profile{"seven"});
+  std::optional<profile> c = profiles.get("7");
+  profiles.erase("7");
+  weft::cache_stats s = profiles.stats();  // hits 2, misses 1, loads 1, ...
+
+  EXPECT_EQ(p.name, "user 42");
+  EXPECT_FALSE(shared);
+  EXPECT_EQ(a.name, "user 42");
+  EXPECT_EQ(b.name, "user 42");
+  EXPECT_EQ(c->name, "seven");
+  EXPECT_EQ(queries, 2);
+  EXPECT_EQ(s.hits, 2u);
+  EXPECT_EQ(s.misses, 1u);
+  EXPECT_EQ(s.loads, 1u);
+  EXPECT_FALSE(profiles.get("7").has_value());
 }
 
 }  // namespace

@@ -184,7 +184,7 @@ class cache {
         l.last_write = ++st.generation;
       }
       st.policy.clear();
-      st.map.clear();
+      decltype(st.map)().swap(st.map);  // frees the bucket array too: memory back to baseline
       st.weight = 0;
     }
   }
@@ -338,7 +338,7 @@ class cache {
     cache_stats counters;
   };
 
-  struct shard {
+  struct alignas(64) shard {  // own cache lines: shards do not false-share
     shard(std::size_t cap, bool tiny_lfu) : st(state(cap, tiny_lfu)) {}
     weft::mutex m;
     weft::var<state> st;  // [m]
