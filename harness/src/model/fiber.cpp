@@ -115,7 +115,12 @@ void fiber::prepare(const stack& s, entry_fn fn, void* arg) {
   ctx_ = ctx::make_fcontext(s.top(), s.usable(),
                             [](ctx::transfer_t t) { trampoline(t.fctx, t.data); });
 #if defined(WEFT_TSAN)
-  if (tsan_fiber_ == nullptr) tsan_fiber_ = __tsan_create_fiber(0);
+  // A fresh TSan fiber per logical thread, never a reused one: a fiber's body never
+  // returns (it switches away for good), so TSan's shadow stack of a reused fiber would
+  // keep every previous thread's frames and grow with each execution until TSan's
+  // runtime faults (in TraceSwitchPart) and hangs in its own signal handler.
+  if (tsan_fiber_ != nullptr) __tsan_destroy_fiber(tsan_fiber_);
+  tsan_fiber_ = __tsan_create_fiber(0);
 #endif
 }
 
