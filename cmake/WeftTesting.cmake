@@ -22,6 +22,19 @@ function(weft_add_gtest name)
     DISCOVERY_MODE PRE_TEST
     DISCOVERY_TIMEOUT 60
     PROPERTIES LABELS "${arg_LABELS}" TIMEOUT ${arg_TIMEOUT})
+  # gtest_discover_tests (CMake < 3.28) splits a list-valued property into separate
+  # arguments: only the first label would stick, and a "model;nightly" test would run per
+  # commit. Set the whole list again once the tests are discovered (this include file
+  # runs after the discovery's own, which defines ${name}_TESTS).
+  list(LENGTH arg_LABELS n_labels)
+  if(n_labels GREATER 1)
+    set(script "${CMAKE_CURRENT_BINARY_DIR}/${name}_labels.cmake")
+    file(WRITE "${script}"
+         "if(DEFINED ${name}_TESTS)\n"
+         "  set_tests_properties(\${${name}_TESTS} PROPERTIES LABELS \"${arg_LABELS}\")\n"
+         "endif()\n")
+    set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES "${script}")
+  endif()
 endfunction()
 
 # weft_add_gtests(<dir-relative glob> LIBS ... LABELS ...): one executable per *_test.cpp.
