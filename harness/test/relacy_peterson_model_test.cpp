@@ -10,6 +10,8 @@
 // weft::model::check through weft::run_fixed_threads and under weft::relacy::check.
 #include <gtest/gtest.h>
 
+#include <cstdio>
+
 #include "relacy/peterson.hpp"
 #include "weft/fixed_threads.hpp"
 #include "weft/gtest.hpp"
@@ -36,9 +38,12 @@ weft::model::options random_search() {
 }
 
 TEST(RelacyBlindSpot, PetersonAcquireReleasePassesInModelModeExhaustively) {
-  const auto r = weft::model::check(exhaustive(), weft::run_fixed_threads<weft_test::peterson_acq_rel>);
+  const auto r =
+      weft::model::check(exhaustive(), weft::run_fixed_threads<weft_test::peterson_acq_rel>);
   EXPECT_TRUE(weft::testing::passed(r));
   EXPECT_TRUE(r.exhausted) << r.schedules << " schedules";
+  EXPECT_GT(r.schedules, 10u);
+  std::printf("peterson acq/rel: %zu schedules, exhausted\n", r.schedules);
 }
 
 TEST(RelacyBlindSpot, PetersonAcquireReleasePassesInModelModeRandom) {
@@ -48,7 +53,8 @@ TEST(RelacyBlindSpot, PetersonAcquireReleasePassesInModelModeRandom) {
 }
 
 TEST(RelacyBlindSpot, PetersonSeqCstPassesInModelMode) {
-  const auto r = weft::model::check(exhaustive(), weft::run_fixed_threads<weft_test::peterson_seq_cst>);
+  const auto r =
+      weft::model::check(exhaustive(), weft::run_fixed_threads<weft_test::peterson_seq_cst>);
   EXPECT_TRUE(weft::testing::passed(r));
   EXPECT_TRUE(r.exhausted);
 }

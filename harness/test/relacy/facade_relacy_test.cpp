@@ -96,7 +96,8 @@ struct cas_spurious {
   weft::atomic<int> x{0};
   void thread(int) {
     int expected = 0;
-    WEFT_ASSERT(Weak ? x.compare_exchange_weak(expected, 1) : x.compare_exchange_strong(expected, 1));
+    WEFT_ASSERT(Weak ? x.compare_exchange_weak(expected, 1)
+                     : x.compare_exchange_strong(expected, 1));
   }
 };
 
@@ -320,7 +321,8 @@ struct spawn {
     }
     if constexpr (Use == spawn_use::read_before_join) {
       WEFT_ASSERT(data.load() >= 1);
-      for (auto& t : ts) t.join();
+      for (auto& t : ts)
+        t.join();
     }
     if constexpr (Use == spawn_use::not_joined) {
       weft::thread leaked([] {});  // destroyed while joinable
@@ -352,8 +354,9 @@ struct leak {
 
 struct double_delete {
   static constexpr int threads = 1;
+  int* volatile p = nullptr;  // volatile: the optimizer may not elide the allocation
   void thread(int) {
-    int* p = new int(1);
+    p = new int(1);
     delete p;
     delete p;  // NOLINT: the bug under test
   }
@@ -442,7 +445,8 @@ int main(int argc, char** argv) {
                                                      rl::test_result_user_assert_failed),
           fails_with<throwing_thread>("thread: uncaught exception",
                                       rl::test_result_user_assert_failed),
-          fails_with<choose_all>("choose: every value explored", rl::test_result_user_assert_failed),
+          fails_with<choose_all>("choose: every value explored",
+                                 rl::test_result_user_assert_failed),
           fails_with<leak>("memory: leak", rl::test_result_memory_leak),
           fails_with<double_delete>("memory: double delete", rl::test_result_double_free),
           fails_with<use_after_free>("memory: facade object used after free",
