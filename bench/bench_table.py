@@ -63,6 +63,12 @@ def facade(path):
         if op not in ops:
             ops.append(op)
         table[op][flavour] = ns(e)
+    canonical = ["mutex_lock_unlock", "mutex_lock_guard", "atomic_load", "atomic_load_acquire",
+                 "atomic_fetch_add", "atomic_fetch_add_relaxed", "atomic_cas",
+                 "condvar_notify_no_waiter", "condvar_pingpong", "thread_spawn_join",
+                 "shared_lib/atomic_load", "shared_lib/atomic_fetch_add",
+                 "shared_lib/mutex_lock_unlock"]
+    ops.sort(key=lambda op: canonical.index(op) if op in canonical else len(canonical))
     print("| operation | std | weft instrumented | weft native | instrumented/std | native/std |")
     print("|---|---:|---:|---:|---:|---:|")
     for op in ops:

@@ -110,8 +110,9 @@ TEST_P(BugZoo, FoundWithinBudgetAndReplays) {
   EXPECT_EQ(again.message, found.message);
 }
 
-// (2a) The fixed twin passes a dfs with at most two preemptions — complete unless the
-// exhibit's coverage is `sampled` (many-thread twins, checked up to the budget).
+// (2a) The fixed twin passes a dfs with at most two preemptions — complete where the
+// exhibit's coverage is `exhaustive`; otherwise checked up to the twin's budget (bounded
+// dfs does not prune, so its space can exceed the pruned unbounded one).
 TEST_P(BugZoo, FixedPassesBoundedDfs) {
   const bug& b = GetParam();
   const auto start = std::chrono::steady_clock::now();
@@ -126,9 +127,8 @@ TEST_P(BugZoo, FixedPassesBoundedDfs) {
               r.exhausted ? "exhausted" : "budget reached", seconds_since(start));
 }
 
-// (2b) Where it fits, the fixed twin also passes an unbounded (exhaustive) dfs. This is
-// the stronger evidence: with a preemption bound, the engine's sleep-set pruning can
-// skip schedules inside the bound (see docs/bug-zoo.md, "Engine findings").
+// (2b) Where it fits, the fixed twin also passes an unbounded (exhaustive) dfs: the
+// strongest evidence — every schedule, up to reordering independent operations.
 TEST_P(BugZoo, FixedPassesExhaustiveDfs) {
   const bug& b = GetParam();
   if (b.coverage == weft_bugs::coverage::sampled) {
