@@ -18,8 +18,9 @@ namespace {
 
 constexpr std::size_t batch = 20000;
 
-template <class Test>
-void bm_model(benchmark::State& state, weft::model::strategy s) {
+template <class Test, weft::model::strategy S>
+void bm_model(benchmark::State& state) {
+  constexpr weft::model::strategy s = S;
   std::uint64_t executions = 0;
   for (auto _ : state) {
     weft::model::options o;
@@ -42,12 +43,14 @@ void bm_model(benchmark::State& state, weft::model::strategy s) {
 
 using namespace weft_bench_fixed;
 using weft::model::strategy;
-#define WEFT_FIXED_MODEL(test)                                \
-  BENCHMARK_CAPTURE(bm_model<test>, random, strategy::random) \
-      ->Name("fixed/" #test "/model_random")                  \
-      ->Unit(benchmark::kMillisecond);                        \
-  BENCHMARK_CAPTURE(bm_model<test>, pct, strategy::pct)       \
-      ->Name("fixed/" #test "/model_pct")                     \
+// (BENCHMARK_TEMPLATE2: a template argument list with a comma cannot go through
+// BENCHMARK or BENCHMARK_CAPTURE.)
+#define WEFT_FIXED_MODEL(test)                          \
+  BENCHMARK_TEMPLATE2(bm_model, test, strategy::random) \
+      ->Name("fixed/" #test "/model_random")            \
+      ->Unit(benchmark::kMillisecond);                  \
+  BENCHMARK_TEMPLATE2(bm_model, test, strategy::pct)    \
+      ->Name("fixed/" #test "/model_pct")               \
       ->Unit(benchmark::kMillisecond)
 WEFT_FIXED_MODEL(publish);
 WEFT_FIXED_MODEL(peterson);
