@@ -3,8 +3,11 @@
 // rounds (never by wall-clock sleeps); the hang tests use a short hang limit.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
 #include <mutex>
 #include <stdexcept>
+#include <thread>
 #include <vector>
 
 #include "weft/model.hpp"
@@ -118,6 +121,51 @@ TEST(StressRun, UncaughtExceptionInAThread) {
   });
   ASSERT_EQ(r.kind, failure::uncaught_exception) << r;
   EXPECT_NE(r.message.find("boom"), std::string::npos);
+}
+
+// A failing round unwinds the other threads at their next blocking or atomic operation,
+// never at a weft::var access: code reads plain data inside noexcept functions (the
+// channels' ring buffer does), where a throw would terminate the process. Here a thread
+// keeps reading a var inside a noexcept function until the failing thread is unwinding
+// — so its reads certainly happen while the round is being abandoned.
+namespace {
+std::atomic<bool> reader_started{false};
+std::atomic<bool> failing_unwound{false};
+std::atomic<long> reads{0};
+int read_until_unwound(const weft::var<int>& v) noexcept {
+  int sum = 0;
+  reader_started = true;
+  while (!failing_unwound.load()) {
+    sum += v.load();
+    reads.fetch_add(1);
+  }
+  return sum;
+}
+}  // namespace
+
+TEST(StressRun, AnAbandonedRoundNeverThrowsFromPlainDataAccess) {
+  reader_started = false;
+  failing_unwound = false;
+  const auto r = weft::stress::run(quick(1), [] {
+    weft::var<int> v{1};
+    weft::thread reader([&] { (void)read_until_unwound(v); });
+    (void)v.load();  // the spawner's next operation opens the new thread's start gate
+    while (!reader_started.load()) {
+      std::this_thread::yield();
+    }
+    struct on_unwind {
+      ~on_unwind() {  // the round is being abandoned now: let the reader read on
+        const long seen = reads.load();
+        const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+        while (reads.load() < seen + 100 && std::chrono::steady_clock::now() < give_up) {
+          std::this_thread::yield();
+        }
+        failing_unwound = true;
+      }
+    } mark;
+    WEFT_ASSERT(false);  // fails the round and unwinds this thread
+  });
+  EXPECT_EQ(r.kind, failure::assertion) << r;
 }
 
 TEST(StressRun, LeakedThread) {

@@ -184,13 +184,19 @@ void stress_runtime::backoff(unsigned& attempt) {
   }
 }
 
-void stress_runtime::before(const op_desc& /*op*/) {
+void stress_runtime::before(const op_desc& op) {
   ++tl.ops;
   if (tl.children_gate) {
     tl.children_gate->open.store(true, std::memory_order_release);
     tl.children_gate.reset();
   }
-  check_abort();
+  // A weft::var access never unwinds an abandoned round: it cannot block, and code
+  // often touches plain data in noexcept functions (a throw there would terminate the
+  // process) or between two steps that must both happen. Atomics still unwind, so
+  // a thread spinning on one ends.
+  if (op.kind != weft::detail::op_kind::var_read && op.kind != weft::detail::op_kind::var_write) {
+    check_abort();
+  }
   inject();
 }
 
