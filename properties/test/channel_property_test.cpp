@@ -3,7 +3,8 @@
 // outside the channel's lock.
 //
 // Scenarios use only non-blocking and timed operations (try_send, try_recv, send_for,
-// recv_for, close, size): a blocking recv on an empty channel with no sender left would
+// recv_for, their select forms select_send / select_recv — a channel case racing a
+// timeout case —, close, size): a blocking recv on an empty channel with no sender left would
 // deadlock legitimately. Timed operations run on virtual time in model mode, so they
 // time out exactly when nothing else can happen.
 //
@@ -18,11 +19,13 @@
 #include <deque>
 #include <optional>
 #include <ostream>
+#include <sstream>
 #include <string>
 
 #include "weft/channel.hpp"
 #include "weft/prop/gtest.hpp"
 #include "weft/property.hpp"
+#include "weft/select.hpp"
 #include "weft/sync.hpp"
 
 template <>
@@ -49,7 +52,7 @@ struct recv_out {
   }
 };
 
-enum class chan_bug { none, capacity_off_by_one, size_outside_lock };
+enum class chan_bug { none, capacity_off_by_one, size_outside_lock, select_wrong_case };
 
 // The channel under test, with an optional bug: the operations a scenario calls, each
 // returning what it observed (exceptions become statuses).
@@ -71,6 +74,30 @@ class chan_under_test {
 
   recv_out try_recv() { return uncounted(ch_.try_recv()); }
   recv_out recv_for() { return uncounted(ch_.recv_for(1ms)); }
+
+  // select { send(ch, v) | timeout(1ms) }: send_for through the select engine.
+  channel_status select_send(int v) {
+    try {
+      const std::size_t fired = weft::select(weft::send(ch_, v), weft::timeout(1ms));
+      // The select_wrong_case bug: reports the send as done whichever case fired.
+      const bool sent = Bug == chan_bug::select_wrong_case || fired == 0;
+      return counted(sent ? channel_status::ok : channel_status::timeout);
+    } catch (const weft::channel_closed&) {
+      return channel_status::closed;
+    }
+  }
+  // select { recv(ch) | timeout(1ms) }: recv_for through the select engine.
+  recv_out select_recv() {
+    weft::recv_result<int> r;
+    r.status = channel_status::timeout;
+    weft::select(weft::recv(ch_,
+                            [&](std::optional<int> v) {
+                              r.status = v ? channel_status::ok : channel_status::closed;
+                              r.value = v;
+                            }),
+                 weft::timeout(1ms));
+    return uncounted(std::move(r));
+  }
 
   channel_status close() {
     try {
@@ -166,12 +193,12 @@ recv_out model_recv(chan_model& m, channel_status fail) {
 // Capacity 0: every send that returned ok overlaps a receive that got its value.
 std::string rendezvous_check(const weft::prop::history& h) {
   for (const auto& s : h) {
-    if (s.op != "try_send" && s.op != "send_for") continue;
+    if (s.op != "try_send" && s.op != "send_for" && s.op != "select_send") continue;
     if (s.pending() || weft::prop::result_of<channel_status>(s) != channel_status::ok) continue;
     const int v = std::get<0>(weft::prop::args_of<int>(s));
     bool met = false;
     for (const auto& r : h) {
-      if (r.op != "try_recv" && r.op != "recv_for") continue;
+      if (r.op != "try_recv" && r.op != "recv_for" && r.op != "select_recv") continue;
       if (r.pending() || weft::prop::result_of<recv_out>(r).value != v) continue;
       if (r.invoke < s.ret && s.invoke < r.ret) met = true;
     }
@@ -190,30 +217,41 @@ std::string rendezvous_check(const weft::prop::history& h) {
 template <chan_bug Bug>
 auto channel_spec(std::size_t capacity, unsigned close_weight = 0, bool observe_size = true) {
   using C = chan_under_test<Bug>;
-  auto s = weft::prop::spec<C, chan_model>("channel(" + std::to_string(capacity) + ")")
-               .make([capacity] { return std::make_unique<C>(capacity); })
-               .initial(chan_model{capacity, {}, std::nullopt, false})
-               .op("try_send", rc::gen::inRange(1, 10), [](C& c, int v) { return c.try_send(v); },
-                   [](const chan_model& m, int v) {
-                     return model_send(m, v, channel_status::would_block);
-                   })
-               .op("send_for", rc::gen::inRange(1, 10), [](C& c, int v) { return c.send_for(v); },
-                   [](const chan_model& m, int v) {
-                     return model_send(m, v, channel_status::timeout);
-                   })
-               .op("try_recv", [](C& c) { return c.try_recv(); },
-                   [](chan_model& m) { return model_recv(m, channel_status::would_block); })
-               .op("recv_for", [](C& c) { return c.recv_for(); },
-                   [](chan_model& m) { return model_recv(m, channel_status::timeout); })
-               .op("close", [](C& c) { return c.close(); },
-                   [](chan_model& m) {
-                     if (m.closed) return channel_status::closed;
-                     m.closed = true;
-                     return channel_status::ok;
-                   })
-               .weight(close_weight);
+  auto s =
+      weft::prop::spec<C, chan_model>("channel(" + std::to_string(capacity) + ")")
+          .make([capacity] { return std::make_unique<C>(capacity); })
+          .initial(chan_model{capacity, {}, std::nullopt, false})
+          .op(
+              "try_send", rc::gen::inRange(1, 10), [](C& c, int v) { return c.try_send(v); },
+              [](const chan_model& m, int v) {
+                return model_send(m, v, channel_status::would_block);
+              })
+          .op(
+              "send_for", rc::gen::inRange(1, 10), [](C& c, int v) { return c.send_for(v); },
+              [](const chan_model& m, int v) { return model_send(m, v, channel_status::timeout); })
+          .op(
+              "try_recv", [](C& c) { return c.try_recv(); },
+              [](chan_model& m) { return model_recv(m, channel_status::would_block); })
+          .op(
+              "recv_for", [](C& c) { return c.recv_for(); },
+              [](chan_model& m) { return model_recv(m, channel_status::timeout); })
+          .op(
+              "select_send", rc::gen::inRange(1, 10), [](C& c, int v) { return c.select_send(v); },
+              [](const chan_model& m, int v) { return model_send(m, v, channel_status::timeout); })
+          .op(
+              "select_recv", [](C& c) { return c.select_recv(); },
+              [](chan_model& m) { return model_recv(m, channel_status::timeout); })
+          .op(
+              "close", [](C& c) { return c.close(); },
+              [](chan_model& m) {
+                if (m.closed) return channel_status::closed;
+                m.closed = true;
+                return channel_status::ok;
+              })
+          .weight(close_weight);
   if (observe_size) {
-    s.op("size", [](C& c) { return c.size(); }, [](chan_model& m) { return m.buffer.size(); })
+    s.op(
+         "size", [](C& c) { return c.size(); }, [](chan_model& m) { return m.buffer.size(); })
         .invariant("size <= capacity", [capacity](const C& c) { return c.size() <= capacity; });
   }
   if (capacity == 0) s.history_check("rendezvous", rendezvous_check);
@@ -240,7 +278,8 @@ TEST_P(ChannelProperty, LinearizableWithClose) {
 }
 
 TEST_P(ChannelProperty, OffByOneCapacityIsCaught) {
-  const auto r = weft::prop::check(channel_spec<chan_bug::capacity_off_by_one>(GetParam()), quick(100));
+  const auto r =
+      weft::prop::check(channel_spec<chan_bug::capacity_off_by_one>(GetParam()), quick(100));
   ASSERT_FALSE(r.ok) << r;
   ASSERT_TRUE(r.failure.has_value()) << r;
   EXPECT_TRUE(r.failure->kind == violation::not_linearizable ||
@@ -255,10 +294,22 @@ TEST(ChannelPropertyMutant, BufferingRendezvousIsCaughtByTheRendezvousCheck) {
   // Capacity 0 implemented as capacity 1, observed only through sends and receives: the
   // queue model accepts it (a send may hand its value to a later receive); the history
   // check that every ok send overlaps its receive does not.
-  const auto r = weft::prop::check(channel_spec<chan_bug::capacity_off_by_one>(0, 0, false), quick(100));
+  const auto r =
+      weft::prop::check(channel_spec<chan_bug::capacity_off_by_one>(0, 0, false), quick(100));
   ASSERT_TRUE(found(r, violation::invariant));
   EXPECT_NE(r.failure->headline.find("rendezvous"), std::string::npos) << r;
   EXPECT_EQ(r.failure->minimal.size(), 1u) << r;
+}
+
+TEST(ChannelPropertyMutant, SelectReportingTheWrongCaseIsCaught) {
+  // select_send claims its send happened when the timeout case fired: the value it
+  // "sent" is never received, so a full channel seems to have taken one more value.
+  const auto r = weft::prop::check(channel_spec<chan_bug::select_wrong_case>(1), quick(100));
+  ASSERT_FALSE(r.ok) << r;
+  ASSERT_TRUE(r.failure.has_value()) << r;
+  std::ostringstream report;
+  report << r;
+  EXPECT_NE(report.str().find("select_send(1) -> ok"), std::string::npos) << r;
 }
 
 TEST(ChannelPropertyMutant, SizeOutsideTheLockIsCaught) {
