@@ -31,6 +31,7 @@ extern "C" void __sanitizer_finish_switch_fiber(void* fake_stack_save, const voi
 #endif
 #if defined(WEFT_ASAN)
 extern "C" void __lsan_register_root_region(const void* p, std::size_t size);
+extern "C" void __asan_unpoison_memory_region(void const volatile* addr, std::size_t size);
 #endif
 #if defined(WEFT_TSAN)
 extern "C" void* __tsan_get_current_fiber(void);
@@ -112,6 +113,13 @@ void fiber::prepare(const stack& s, entry_fn fn, void* arg) {
   arg_ = arg;
   asan_bottom_ = static_cast<char*>(s.base) + page_size();
   asan_size_ = s.usable();
+#if defined(WEFT_ASAN)
+  // A pooled stack keeps the shadow of its previous thread's frames: a fiber's body
+  // never returns (it switches away for good), so ASan never unpoisoned their redzones,
+  // and the new thread's frames would land on them (false stack-buffer-overflow reports,
+  // frequent in unoptimised builds where every local has redzones).
+  __asan_unpoison_memory_region(asan_bottom_, asan_size_);
+#endif
   ctx_ = ctx::make_fcontext(s.top(), s.usable(),
                             [](ctx::transfer_t t) { trampoline(t.fctx, t.data); });
 #if defined(WEFT_TSAN)
