@@ -133,9 +133,14 @@ execution_result execution::run(const std::function<void()>& body, strategy& str
   result.message = failure_message_;
   result.steps = steps_;
   result.pruned = pruned_;
-  sched_.steps = steps_;
-  result.sched = sched_;
-  if (failure_ != failure::none) result.trace = format_trace();
+  // Steps and hash are what a replay is checked against; the decisions only matter for a
+  // failure (its token and its traced re-run), so a passing execution does not copy them.
+  result.sched.steps = steps_;
+  result.sched.hash = sched_.hash;
+  if (failure_ != failure::none) {
+    result.sched.decisions = sched_.decisions;
+    result.trace = format_trace();
+  }
   return result;
 }
 
