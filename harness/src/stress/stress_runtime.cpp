@@ -2,6 +2,7 @@
 
 #include <sys/prctl.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <exception>
 #include <functional>
@@ -254,12 +255,21 @@ void stress_runtime::shared_mutex_unlock(object_slot& /*m*/, std::shared_mutex& 
   inject();
 }
 
-std::cv_status stress_runtime::cv_wait(object_slot& /*cv*/, std::condition_variable& native,
+// Notifications of a condition variable so far, kept in its slot's `index` (the stress
+// backend has no other use for the slot). A waiter polls in slices (so an abandoned round
+// can unwind it), and a notify that races the end of a slice may be consumed by a
+// wait_for() that still reports a timeout: the count tells the waiter it was notified.
+static std::atomic_ref<std::uint32_t> notifications(object_slot& cv) {
+  return std::atomic_ref<std::uint32_t>(cv.index);
+}
+
+std::cv_status stress_runtime::cv_wait(object_slot& cv, std::condition_variable& native,
                                        object_slot& /*m*/, std::mutex& native_m,
                                        const weft::detail::time_point* deadline, source_loc loc) {
   enter_op(deadline != nullptr ? "cv.wait_until" : "cv.wait", loc);
   std::unique_lock<std::mutex> lk(native_m, std::adopt_lock);
   std::cv_status status = std::cv_status::no_timeout;
+  const std::uint32_t notified_before = notifications(cv).load();
   for (;;) {
     auto slice = std::chrono::duration_cast<std::chrono::nanoseconds>(poll_slice);
     if (deadline != nullptr) {
@@ -273,6 +283,7 @@ std::cv_status stress_runtime::cv_wait(object_slot& /*cv*/, std::condition_varia
     // A slice that ends without a notify is not reported (it is not a wake-up); a
     // notify, or a spurious wake-up of the real condition variable, is.
     if (native.wait_for(lk, slice) == std::cv_status::no_timeout) break;
+    if (notifications(cv).load() != notified_before) break;  // a notify the slice swallowed
     if (aborting()) {
       lk.release();  // the caller's unique_lock<weft::mutex> unlocks while unwinding
       check_abort();
@@ -284,9 +295,10 @@ std::cv_status stress_runtime::cv_wait(object_slot& /*cv*/, std::condition_varia
   return status;
 }
 
-void stress_runtime::cv_notify(object_slot& /*cv*/, std::condition_variable& native, bool all,
+void stress_runtime::cv_notify(object_slot& cv, std::condition_variable& native, bool all,
                                source_loc loc) {
   enter_op(all ? "cv.notify_all" : "cv.notify_one", loc);
+  notifications(cv).fetch_add(1);
   all ? native.notify_all() : native.notify_one();
   inject();
 }
