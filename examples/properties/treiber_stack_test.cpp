@@ -40,7 +40,11 @@ TEST(TreiberStack, IsLinearizable) {
 }
 
 TEST(TreiberStack, CheckThenStorePopIsCaught) {
-  const auto r = weft::prop::check(stack_spec<stack_bug::check_then_store>());
+  // A fixed seed: how far shrinking gets depends on the scenarios drawn (the default,
+  // seed 0, draws a new seed per run and reports it).
+  weft::prop::config c;
+  c.seed = 1;
+  const auto r = weft::prop::check(stack_spec<stack_bug::check_then_store>(), c);
   EXPECT_TRUE(weft::testing::found(r, weft::prop::violation::not_linearizable));
   ASSERT_TRUE(r.failure.has_value());
   EXPECT_LE(r.failure->minimal.size(), 4u) << r;
