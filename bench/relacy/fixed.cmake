@@ -1,7 +1,7 @@
 # The fixed-thread tests of relacy/fixed_tests.hpp timed under both checkers — weft model
 # mode (weft_fixed_model_bench) and Relacy through the facade's WEFT_RELACY flavour
 # (weft_fixed_relacy_bench, built by weft_add_relacy_test from cmake/WeftRelacy.cmake).
-# bench/run_fixed.sh builds and runs both and prints the table of docs/benchmarks.md
+# docs/benchmarks.md section 3b gives the commands that build and run both; the table
 # ("The same tests under weft model mode and Relacy").
 weft_add_benchmark(weft_fixed_model_bench SOURCES relacy/fixed_model_bench.cpp
   relacy/fixed_tests.hpp LIBS weft::weft)

@@ -4,7 +4,7 @@
 //   fixed/<test>/model_<strategy>   one benchmark iteration = one check() of `batch`
 //                                   executions (random or pct, fixed seed); exec_per_s
 //
-// The twin of fixed_relacy_bench.cpp; bench/run_fixed.sh puts both in one table.
+// The twin of fixed_relacy_bench.cpp; docs/benchmarks.md section 3b puts both in one table.
 #include <benchmark/benchmark.h>
 
 #include <cstdint>

@@ -5,7 +5,7 @@
 //                                executions with the random scheduler; counter exec_per_s
 //
 // fixed_model_bench.cpp times the same tests under weft's model mode (fixed/<test>/model_*),
-// bench/run_fixed.sh puts both in one table. Built by weft_add_relacy_test (NO_TEST).
+// docs/benchmarks.md section 3b puts both in one table. Built by weft_add_relacy_test (NO_TEST).
 #include <weft/relacy.hpp>
 
 #include <benchmark/benchmark.h>

@@ -1,5 +1,6 @@
-// Relacy test of weft::weighted_semaphore (weft/semaphore.hpp). Its state is guarded by
-// its mutex; the lock-free parts are those of every grant queue (detail/grant_queue.hpp):
+// Relacy test of weft::weighted_semaphore (weft/semaphore.hpp). Its lock-free parts: the
+// fast path — one CAS on state_ per acquire and release while nobody waits — and those of
+// every grant queue (detail/grant_queue.hpp):
 // a release claims a blocked acquirer's waiter by CAS while the acquirer's timeout or
 // context races to abort it, and a leaving acquirer checks without the lock whether it
 // was granted (grant_case::dequeue). Used as a mutex by three acquirers — blocking, with
