@@ -33,13 +33,8 @@ using weft::stress_suite::exactly_once;
 using weft::stress_suite::expect_clean;
 using weft::stress_suite::item;
 using weft::stress_suite::passed;
+using weft::stress_suite::short_timeout;
 using weft::stress_suite::unwind_if_failed;
-
-// A short timeout: 0 (a deadline already passed), 20 us or 200 us.
-std::chrono::microseconds short_timeout() {
-  static constexpr std::chrono::microseconds kTimeouts[] = {0us, 20us, 200us};
-  return kTimeouts[choose(3)];
-}
 
 // Sends `it` with a randomly picked form. Every form that does not deliver must leave
 // `it` intact — the fallbacks below send the same object again, and a consumer checks

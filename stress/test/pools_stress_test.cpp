@@ -36,6 +36,7 @@ namespace {
 using namespace std::chrono_literals;
 using weft::model::choose;
 using weft::stress_suite::budget;
+using weft::stress_suite::cancel_soon;
 using weft::stress_suite::expect_clean;
 using weft::stress_suite::passed;
 using weft::stress_suite::unwind_if_failed;
@@ -82,11 +83,7 @@ TEST(PoolsStress, SemaphoreNeverOversubscribesOrLeaks) {
         }
       });
     }
-    weft::thread canceller([cancel = cancel] {
-      for (std::size_t i = choose(20); i > 0; --i)
-        weft::this_thread::yield();
-      cancel();
-    });
+    weft::thread canceller = cancel_soon(cancel);
     for (auto& t : threads)
       t.join();
     canceller.join();
@@ -214,11 +211,7 @@ TEST(PoolsStress, ResourcePoolLendsEachResourceToOneHolder) {
           }
         });
       }
-      weft::thread canceller([cancel = cancel] {
-        for (std::size_t i = choose(20); i > 0; --i)
-          weft::this_thread::yield();
-        cancel();
-      });
+      weft::thread canceller = cancel_soon(cancel);
       for (auto& t : threads)
         t.join();
       canceller.join();
@@ -279,11 +272,7 @@ TEST(PoolsStress, RateLimiterNeverAdmitsMoreThanTheBucketAllows) {
         }
       });
     }
-    weft::thread canceller([cancel = cancel] {
-      for (std::size_t i = choose(40); i > 0; --i)
-        weft::this_thread::yield();
-      cancel();
-    });
+    weft::thread canceller = cancel_soon(cancel, 40);
     for (auto& th : threads)
       th.join();
     canceller.join();

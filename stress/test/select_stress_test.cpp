@@ -33,12 +33,8 @@ using weft::stress_suite::exactly_once;
 using weft::stress_suite::expect_clean;
 using weft::stress_suite::item;
 using weft::stress_suite::passed;
+using weft::stress_suite::short_timeout;
 using weft::stress_suite::unwind_if_failed;
-
-std::chrono::microseconds short_timeout() {
-  static constexpr std::chrono::microseconds kTimeouts[] = {0us, 20us, 200us};
-  return kTimeouts[choose(3)];
-}
 
 // Channel capacities of a suite: all rendezvous, or a mix.
 using capacities = std::array<std::size_t, 3>;

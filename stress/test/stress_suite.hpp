@@ -17,6 +17,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstdint>
 #include <cstdlib>
 #include <string>
@@ -53,11 +54,30 @@ inline ::testing::AssertionResult passed(const weft::stress::report& r) {
 // Call after the round's last join. If another thread failed the round, this facade
 // operation unwinds the round here, while its channels and contexts are still alive.
 // Without it the body would return normally and the runner's unwinding exception would
-// be thrown from the first facade operation in a destructor (a channel's ring buffer,
-// a context's timer join) — std::terminate instead of a report. (A stress runner
-// limitation, reported; remove once facade operations in destructors do not throw.)
+// be thrown from the first blocking or atomic facade operation in a destructor (a
+// context's timer join) — std::terminate instead of a report. (weft::var accesses no
+// longer unwind, so a channel's ring buffer is safe; joins and atomics still do.)
 inline void unwind_if_failed() {
   weft::this_thread::yield();
+}
+
+// A short timeout: 0 (a deadline already passed), 20 us or 200 us.
+inline std::chrono::microseconds short_timeout() {
+  using namespace std::chrono_literals;
+  static constexpr std::chrono::microseconds kTimeouts[] = {0us, 20us, 200us};
+  return kTimeouts[weft::model::choose(3)];
+}
+
+// A thread that cancels after a random number (0..max_yields-1) of yields, so the
+// cancellation lands anywhere in the round. Join it before the round ends.
+template <class Cancel>
+weft::thread cancel_soon(Cancel cancel, std::size_t max_yields = 20) {
+  return weft::thread([cancel = std::move(cancel), max_yields] {
+    for (std::size_t i = weft::model::choose(max_yields); i > 0; --i) {
+      weft::this_thread::yield();
+    }
+    cancel();
+  });
 }
 
 // Fails the current round with `problem` unless it is empty. Inside a stress run the
@@ -67,10 +87,8 @@ inline void expect_clean(const std::string& problem) {
 }
 
 inline std::uint64_t fingerprint(std::uint32_t producer, std::uint32_t seq) {
-  std::uint64_t z = (std::uint64_t{producer} << 32 | seq) + 0x9E3779B97F4A7C15ULL;
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  return (z ^ (z >> 31)) | 1;  // never 0: 0 marks a moved-from item
+  std::uint64_t state = std::uint64_t{producer} << 32 | seq;
+  return weft::model::detail::splitmix64(state) | 1;  // never 0: 0 marks a moved-from item
 }
 
 // A value sent through the channels under test.

@@ -64,14 +64,14 @@ class rate_limiter {
   // negative one is zero; NaN throws std::invalid_argument.
   template <class Rep, class Period>
   rate_limiter(const std::chrono::duration<Rep, Period>& interval, std::int64_t burst)
-      : rate_limiter(interval_ns_for(interval), burst, interval_ns_for(interval) == kZeroRate) {}
+      : rate_limiter(interval_ns_for(interval), burst, 0) {}
 
   // `per_second` tokens per second (the interval is rounded to whole nanoseconds; inf:
   // unlimited; 0: burst events in total, then none), at most `burst` tokens.
   // NaN throws std::invalid_argument; rates so small that one interval exceeds what
   // weft::clock can represent (below about 1.1e-10 per second) are a rate of zero.
   rate_limiter(double per_second, std::int64_t burst)
-      : rate_limiter(interval_for(per_second), burst, interval_for(per_second) == kZeroRate) {}
+      : rate_limiter(interval_for(per_second), burst, 0) {}
 
   rate_limiter(const rate_limiter&) = delete;
   rate_limiter& operator=(const rate_limiter&) = delete;
@@ -144,10 +144,12 @@ class rate_limiter {
     std::int64_t act_at;  // ns on weft::clock
   };
 
-  rate_limiter(std::int64_t interval_ns, std::int64_t burst, bool zero_rate)
-      : interval_(interval_ns < 0 ? 1 : interval_ns),
+  // interval_ns: nanoseconds per token, 0 (unlimited) or kZeroRate. (The unused int
+  // tells this constructor from the public (double, burst) one.)
+  rate_limiter(std::int64_t interval_ns, std::int64_t burst, int /*private_tag*/)
+      : interval_(interval_ns == kZeroRate ? 1 : interval_ns),
         burst_(burst < 0 ? 0 : burst),
-        zero_rate_(zero_rate),
+        zero_rate_(interval_ns == kZeroRate),
         cap_ns_(mul_sat(burst_, interval_)),
         base_(now_ns() - cap_ns_),
         remaining_(burst_) {}

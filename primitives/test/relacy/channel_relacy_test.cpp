@@ -149,16 +149,11 @@ struct close_wakes_sender {
   }
 };
 
-weft::relacy::options iterations(std::uint64_t n) {
-  weft::relacy::options o;
-  o.iterations = n;
-  return o;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
   using weft::relacy::fails_with;
+  using weft::relacy::iterations;
   using weft::relacy::passes;
   return weft::relacy::test_main(
       argc, argv,

@@ -208,12 +208,6 @@ struct two_completers {
   void after() { WEFT_ASSERT(wins.load() == 1); }
 };
 
-weft::relacy::options random(std::uint64_t iterations) {
-  weft::relacy::options o;
-  o.iterations = iterations;
-  return o;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -235,6 +229,7 @@ int main(int argc, char** argv) {
               "parker mutant: park overwrites notified", rl::test_result_deadlock),
           passes<timed_claim<false>>("waiter: timed park, claim vs abort"),
           fails_with<timed_claim<true>>("waiter mutant: leaves on timeout without abort", freed),
-          passes<two_completers>("waiter: two completers, one claim", random(50000)),
+          passes<two_completers>("waiter: two completers, one claim",
+                                 weft::relacy::iterations(50000)),
       });
 }

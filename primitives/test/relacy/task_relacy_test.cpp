@@ -151,16 +151,11 @@ struct pool_roundtrip {
   }
 };
 
-weft::relacy::options iterations(std::uint64_t n) {
-  weft::relacy::options o;
-  o.iterations = n;
-  return o;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
   using weft::relacy::fails_with;
+  using weft::relacy::iterations;
   using weft::relacy::passes;
   // A use of the dead parker surfaces through whichever of its objects is touched first,
   // or as a result read without synchronization (the next wait takes the dead parker's

@@ -65,6 +65,14 @@ struct options {
   std::ostream* progress = nullptr;  // Relacy's progress lines; null: none
 };
 
+// Options of the random scheduler with `n` executions — the usual override of a case
+// that needs more than the default to reach its interleaving.
+inline options iterations(std::uint64_t n) {
+  options o;
+  o.iterations = n;
+  return o;
+}
+
 struct result {
   rl::test_result_e kind = rl::test_result_success;
   std::uint64_t iterations = 0;  // executions run (the failing one included)
@@ -274,8 +282,10 @@ struct test_case {
 
 template <class X>
 test_case passes(std::string name, options opts = {}) {
-  return test_case{std::move(name), {rl::test_result_success},
-                   [](const options& o) { return check<X>(o); }, opts};
+  return test_case{std::move(name),
+                   {rl::test_result_success},
+                   [](const options& o) { return check<X>(o); },
+                   opts};
 }
 template <class X>
 test_case fails_with(std::string name, std::initializer_list<rl::test_result_e> expected,
@@ -299,7 +309,8 @@ inline int test_main(int argc, char** argv, const std::vector<test_case>& cases)
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg(argv[i]);
     if (arg == "--list") {
-      for (const auto& c : cases) std::printf("%s\n", c.name.c_str());
+      for (const auto& c : cases)
+        std::printf("%s\n", c.name.c_str());
       return 0;
     }
     if (arg.starts_with("--case=")) {
