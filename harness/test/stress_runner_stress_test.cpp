@@ -123,8 +123,8 @@ TEST(StressRun, UncaughtExceptionInAThread) {
   EXPECT_NE(r.message.find("boom"), std::string::npos);
 }
 
-// A failing round unwinds the other threads at their next blocking or atomic operation,
-// never at a weft::var access: code reads plain data inside noexcept functions (the
+// A failing round unwinds the other threads where they would block or spin, never at a
+// weft::var access: code reads plain data inside noexcept functions (the
 // channels' ring buffer does), where a throw would terminate the process. Here a thread
 // keeps reading a var inside a noexcept function until the failing thread is unwinding
 // — so its reads certainly happen while the round is being abandoned.
@@ -164,6 +164,54 @@ TEST(StressRun, AnAbandonedRoundNeverThrowsFromPlainDataAccess) {
       }
     } mark;
     WEFT_ASSERT(false);  // fails the round and unwinds this thread
+  });
+  EXPECT_EQ(r.kind, failure::assertion) << r;
+}
+
+// A failing round unwinds the other threads only where they could otherwise not end: a
+// mutex lock, a few atomics and a notify in a noexcept completion path (a singleflight's
+// completion, a channel's close) go through, where a throw would terminate the process.
+// Here the failure itself is caught by a catch-all — as a primitive that hands a task's
+// exception to its waiters does — and the thread then completes in a noexcept function.
+namespace {
+int complete_flight(weft::mutex& m, weft::atomic<int>& done,
+                    weft::condition_variable& cv) noexcept {
+  std::lock_guard<weft::mutex> g(m);
+  const int n = done.fetch_add(1) + 1;
+  done.store(n);
+  cv.notify_all();
+  return n;
+}
+}  // namespace
+
+TEST(StressRun, AnAbandonedRoundLetsANoexceptCompletionFinish) {
+  const auto r = weft::stress::run(quick(1), [] {
+    weft::mutex m;
+    weft::atomic<int> done{0};
+    weft::condition_variable cv;
+    weft::thread leader([&] {
+      try {
+        WEFT_ASSERT(false);  // fails the round; the catch-all below swallows the unwinding
+      } catch (...) {
+      }
+      (void)complete_flight(m, done, cv);
+    });
+    leader.join();
+  });
+  EXPECT_EQ(r.kind, failure::assertion) << r;
+  EXPECT_NE(r.message.find("WEFT_ASSERT(false)"), std::string::npos) << r;
+}
+
+// ... but a thread spinning on an atomic in an abandoned round is still unwound.
+TEST(StressRun, AnAbandonedRoundUnwindsASpinner) {
+  const auto r = weft::stress::run(quick(1), [] {
+    weft::atomic<bool> never{false};
+    weft::thread spinner([&] {
+      while (!never.load()) {
+      }
+    });
+    WEFT_ASSERT(false);
+    spinner.join();
   });
   EXPECT_EQ(r.kind, failure::assertion) << r;
 }

@@ -53,10 +53,9 @@ inline ::testing::AssertionResult passed(const weft::stress::report& r) {
 
 // Call after the round's last join. If another thread failed the round, this facade
 // operation unwinds the round here, while its channels and contexts are still alive.
-// Without it the body would return normally and the runner's unwinding exception would
-// be thrown from the first blocking or atomic facade operation in a destructor (a
-// context's timer join) — std::terminate instead of a report. (weft::var accesses no
-// longer unwind, so a channel's ring buffer is safe; joins and atomics still do.)
+// Without it the body would return normally, and a destructor that has to wait (a
+// context's timer join, a singleflight joining its flights' threads) could be stuck long
+// enough for the runner to unwind it there — std::terminate instead of a report.
 inline void unwind_if_failed() {
   weft::this_thread::yield();
 }

@@ -20,6 +20,21 @@ using weft::detail::op_desc;
 
 // Blocking operations wait at most this long before checking for abandonment.
 constexpr auto poll_slice = std::chrono::milliseconds(10);
+// Unwinding. When a round is abandoned (a thread failed it, or the watchdog saw a hang),
+// the other threads are unwound by an `aborted` exception from a facade operation, so
+// the round ends instead of waiting for the failed thread. An operation may run in a
+// noexcept function or a destructor (a flight's completion, a channel's close, a
+// context's timer join), where a throw terminates the process — so operations unwind
+// only where a thread could otherwise not end:
+//   * now: yield, sleep, choose, spawn, condition-variable waits — scheduling points and
+//     waits for an event that may never come;
+//   * if stuck: mutex locks and joins, which end by themselves once the other threads
+//     unwind (releasing their locks, finishing) — they throw only after a grace period;
+//   * atomics: after kSpinBudget operations since the thread first saw the abandonment
+//     (a spinner), so the few in a noexcept completion path do not throw;
+//   * never: weft::var accesses, try_lock, unlock, notify, detach — they cannot block.
+constexpr auto stuck_grace = std::chrono::milliseconds(200);
+constexpr std::uint32_t kSpinBudget = 1000;
 // A thread held at a start gate whose creator never moves on goes after this long.
 constexpr auto max_gate_wait = std::chrono::milliseconds(100);
 
@@ -37,6 +52,7 @@ struct local_state {
   std::shared_ptr<start_gate> children_gate;  // gate of threads this one just started
   std::uint64_t ops = 0;
   std::uint64_t delays = 0;
+  std::uint32_t atomics_while_aborting = 0;  // see kSpinBudget
 };
 
 thread_local local_state tl;
@@ -76,6 +92,7 @@ void stress_runtime::begin_round(std::uint64_t round) {
   threads_.remove_if([](const thread_info& t) { return !t.running.load(); });
   next_index_.store(1, std::memory_order_relaxed);
   if (tl.info != nullptr) tl.gen.reseed(mix(mix(seed_, round_), 0));
+  tl.atomics_while_aborting = 0;
 }
 
 void stress_runtime::fail(failure kind, std::string message) {
@@ -116,6 +133,7 @@ void stress_runtime::enter_thread(std::uint32_t index, std::shared_ptr<start_gat
   tl.gen.reseed(mix(mix(seed_, round_), index));
   tl.children_gate.reset();
   tl.ops = tl.delays = 0;
+  tl.atomics_while_aborting = 0;
   // Sleeps of a few microseconds need fine timer slack (the default is 50 us).
   ::prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
   if (gate) {
@@ -139,7 +157,14 @@ void stress_runtime::check_abort() {
   if (aborting() && std::uncaught_exceptions() == 0) throw aborted{};
 }
 
-void stress_runtime::enter_op(const char* what, source_loc loc) {
+void stress_runtime::check_abort_if_stuck(std::chrono::steady_clock::time_point& since) {
+  if (!aborting()) return;
+  const auto t = std::chrono::steady_clock::now();
+  if (since == std::chrono::steady_clock::time_point{}) since = t;
+  if (t - since >= stuck_grace) check_abort();
+}
+
+void stress_runtime::enter_op(const char* what, source_loc loc, unwind how) {
   ++tl.ops;
   if (tl.info != nullptr) {
     tl.info->op.store(what, std::memory_order_relaxed);
@@ -150,7 +175,7 @@ void stress_runtime::enter_op(const char* what, source_loc loc) {
     tl.children_gate->open.store(true, std::memory_order_release);
     tl.children_gate.reset();
   }
-  check_abort();
+  if (how == unwind::now) check_abort();
   inject();
 }
 
@@ -173,8 +198,8 @@ void stress_runtime::inject() {
   }
 }
 
-void stress_runtime::backoff(unsigned& attempt) {
-  check_abort();
+void stress_runtime::backoff(unsigned& attempt, std::chrono::steady_clock::time_point& since) {
+  check_abort_if_stuck(since);
   ++attempt;
   if (attempt < 32) {
     cpu_relax();
@@ -192,10 +217,10 @@ void stress_runtime::before(const op_desc& op) {
     tl.children_gate.reset();
   }
   // A weft::var access never unwinds an abandoned round: it cannot block, and code
-  // often touches plain data in noexcept functions (a throw there would terminate the
-  // process) or between two steps that must both happen. Atomics still unwind, so
-  // a thread spinning on one ends.
-  if (op.kind != weft::detail::op_kind::var_read && op.kind != weft::detail::op_kind::var_write) {
+  // often touches plain data in noexcept functions or between two steps that must both
+  // happen. An atomic unwinds only a thread that spins (see kSpinBudget).
+  if (op.kind != weft::detail::op_kind::var_read && op.kind != weft::detail::op_kind::var_write &&
+      aborting() && ++tl.atomics_while_aborting > kSpinBudget) {
     check_abort();
   }
   inject();
@@ -206,16 +231,17 @@ void stress_runtime::after(const op_desc& /*op*/, bool /*wrote*/, std::uint64_t 
 }
 
 void stress_runtime::mutex_lock(object_slot& /*m*/, std::mutex& native, source_loc loc) {
-  enter_op("mutex.lock", loc);
+  enter_op("mutex.lock", loc, unwind::if_stuck);
   // Polling rather than blocking, so that a deadlocked round can be abandoned.
   unsigned attempt = 0;
+  std::chrono::steady_clock::time_point stuck_since{};
   while (!native.try_lock())
-    backoff(attempt);
+    backoff(attempt, stuck_since);
   inject();
 }
 
 bool stress_runtime::mutex_try_lock(object_slot& /*m*/, std::mutex& native, source_loc loc) {
-  enter_op("mutex.try_lock", loc);
+  enter_op("mutex.try_lock", loc, unwind::never);
   const bool ok = native.try_lock();
   inject();
   return ok;
@@ -232,16 +258,17 @@ void stress_runtime::mutex_unlock(object_slot& /*m*/, std::mutex& native, source
 
 void stress_runtime::shared_mutex_lock(object_slot& /*m*/, std::shared_mutex& native, bool shared,
                                        source_loc loc) {
-  enter_op(shared ? "shared_mutex.lock_shared" : "shared_mutex.lock", loc);
+  enter_op(shared ? "shared_mutex.lock_shared" : "shared_mutex.lock", loc, unwind::if_stuck);
   unsigned attempt = 0;
+  std::chrono::steady_clock::time_point stuck_since{};
   while (!(shared ? native.try_lock_shared() : native.try_lock()))
-    backoff(attempt);
+    backoff(attempt, stuck_since);
   inject();
 }
 
 bool stress_runtime::shared_mutex_try_lock(object_slot& /*m*/, std::shared_mutex& native,
                                            bool shared, source_loc loc) {
-  enter_op("shared_mutex.try_lock", loc);
+  enter_op("shared_mutex.try_lock", loc, unwind::never);
   const bool ok = shared ? native.try_lock_shared() : native.try_lock();
   inject();
   return ok;
@@ -297,7 +324,7 @@ std::cv_status stress_runtime::cv_wait(object_slot& cv, std::condition_variable&
 
 void stress_runtime::cv_notify(object_slot& cv, std::condition_variable& native, bool all,
                                source_loc loc) {
-  enter_op(all ? "cv.notify_all" : "cv.notify_one", loc);
+  enter_op(all ? "cv.notify_all" : "cv.notify_one", loc, unwind::never);
   notifications(cv).fetch_add(1);
   all ? native.notify_all() : native.notify_one();
   inject();
@@ -339,15 +366,17 @@ void stress_runtime::thread_spawn(weft::detail::thread_state& state,
 }
 
 void stress_runtime::thread_join(weft::detail::thread_state& state, source_loc loc) {
-  enter_op("thread.join", loc);
+  enter_op("thread.join", loc, unwind::if_stuck);
   auto done = std::static_pointer_cast<completion>(state.backend);
   if (done) {
     std::unique_lock<std::mutex> lk(done->m);
+    std::chrono::steady_clock::time_point stuck_since{};
     while (!done->done) {
       done->cv.wait_for(lk, poll_slice);
       if (aborting() && !done->done) {
         lk.unlock();
-        check_abort();  // the joined thread unwinds too; ~weft::thread collects it
+        // The joined thread unwinds too (and ~weft::thread collects it if this throws).
+        check_abort_if_stuck(stuck_since);
         lk.lock();
       }
     }
@@ -358,7 +387,7 @@ void stress_runtime::thread_join(weft::detail::thread_state& state, source_loc l
 }
 
 void stress_runtime::thread_detach(weft::detail::thread_state& state, source_loc loc) {
-  enter_op("thread.detach", loc);
+  enter_op("thread.detach", loc, unwind::never);
   state.native.detach();
   state.backend.reset();
 }

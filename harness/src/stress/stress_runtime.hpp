@@ -88,13 +88,18 @@ class stress_runtime final : public weft::detail::runtime {
   void report_failure(const char* message, source_loc loc, bool fatal) override;
 
  private:
+  // How an operation reacts to an abandoned round (see stress_runtime.cpp, "Unwinding").
+  enum class unwind : std::uint8_t { now, if_stuck, never };
   // Called at every operation: publishes what the thread does, opens its start gate,
-  // throws when the round is abandoned, and maybe delays.
-  void enter_op(const char* what, source_loc loc);
+  // throws when the round is abandoned (as `how` says), and maybe delays.
+  void enter_op(const char* what, source_loc loc, unwind how = unwind::now);
   void inject();
   void check_abort();
-  // Backs off while a blocking operation polls; checks for abandonment.
-  void backoff(unsigned& attempt);
+  // Throws once an abandoned round has kept this wait going for longer than a grace
+  // period (the wait started at `since`, or is stamped now).
+  void check_abort_if_stuck(std::chrono::steady_clock::time_point& since);
+  // Backs off while a blocking operation polls; unwinds it only when stuck.
+  void backoff(unsigned& attempt, std::chrono::steady_clock::time_point& since);
 
   const options opts_;
   std::uint64_t seed_ = 0;
