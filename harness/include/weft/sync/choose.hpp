@@ -2,10 +2,12 @@
 //
 // Returns a value in [0, n). Under the model backend every value is a branch the search
 // strategies explore (and the replay token records); elsewhere it is a pseudo-random
-// choice from a per-thread generator seeded by WEFT_SEED (default fixed), so plain runs
-// are reproducible too.
+// choice from a per-thread generator seeded by WEFT_SEED (default fixed) and the order in
+// which threads first choose, so a plain single-threaded run is reproducible and threads
+// draw independent sequences.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -28,11 +30,22 @@ inline std::uint64_t splitmix64(std::uint64_t& state) noexcept {
   return z ^ (z >> 31);
 }
 
-inline std::size_t plain_choose(std::size_t n) {
-  thread_local std::uint64_t state = [] {
+// The first state of the calling thread's generator: WEFT_SEED (default fixed), made
+// distinct per thread by the order in which threads first choose — otherwise every thread
+// would draw the same sequence, and "random" choices in concurrent code would be
+// correlated across threads. The first thread draws WEFT_SEED's own sequence.
+inline std::uint64_t plain_thread_seed() noexcept {
+  static const std::uint64_t base = [] {
     const char* env = std::getenv("WEFT_SEED");  // NOLINT(concurrency-mt-unsafe)
     return env != nullptr ? std::strtoull(env, nullptr, 0) : 0x5EEDULL;
   }();
+  static std::atomic<std::uint64_t> threads{0};
+  const std::uint64_t ordinal = threads.fetch_add(1, std::memory_order_relaxed);
+  return base ^ (ordinal * 0xD1B54A32D192ED03ULL);
+}
+
+inline std::size_t plain_choose(std::size_t n) {
+  thread_local std::uint64_t state = plain_thread_seed();
   return static_cast<std::size_t>(splitmix64(state) % n);
 }
 }  // namespace detail

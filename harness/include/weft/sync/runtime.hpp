@@ -150,8 +150,13 @@ class runtime {
 };
 
 // The backend active on this OS thread, or null. constinit keeps the access a plain
-// thread-local load, without a TLS init wrapper.
-constinit inline thread_local runtime* tls_runtime = nullptr;
+// thread-local load, without a TLS init wrapper; the initial-exec model keeps it one in
+// -fPIC code too (a GOT load and a %fs-relative load instead of a call to
+// __tls_get_addr, which cost 2-2.5 ns per facade operation in a shared library:
+// docs/benchmarks.md, section 1). The price: a shared library holding it must not be
+// dlopen()ed after start-up when the static TLS block has no room left for 8 bytes
+// (glibc reserves room for this).
+constinit inline thread_local runtime* tls_runtime [[gnu::tls_model("initial-exec")]] = nullptr;
 
 [[gnu::always_inline]] inline runtime* active_runtime() noexcept {
   return tls_runtime;
