@@ -223,9 +223,19 @@ round_barrier* g_barrier = nullptr;
 // ---- stampede ------------------------------------------------------------------------------
 
 std::atomic<std::int64_t> g_loads{0};
+std::atomic<std::int64_t> g_entered{0};  // get_or_load calls begun, over all rounds
 
-std::int64_t slow_load(std::int64_t k) {
+// The loader of round k: it waits (up to 2 ms) until every thread has begun its
+// get_or_load of key k, so the calls really overlap — without it, on a loaded 2-core
+// machine the second thread often arrived after the first had stored the value, and the
+// rows measured sequential calls — then works for 20 us.
+std::int64_t slow_load(std::int64_t k, int threads) {
   g_loads.fetch_add(1, std::memory_order_relaxed);
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::milliseconds(2);
+  while (g_entered.load(std::memory_order_acquire) < (k + 1) * threads &&
+         std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::yield();
+  }
   const auto end = std::chrono::steady_clock::now() + std::chrono::microseconds(20);
   while (std::chrono::steady_clock::now() < end) {
   }
@@ -233,14 +243,17 @@ std::int64_t slow_load(std::int64_t k) {
 }
 
 // Both threads get_or_load the same new key in each round, released together by a
-// barrier: every key is missed by both at about the same time.
+// barrier; the loader waits for both calls to have begun (see slow_load). A cache with
+// stampede protection loads each key once (loads_per_key 1), one without twice.
 template <class C>
 void stampede(benchmark::State& state, C*& shared) {
   std::int64_t k = 0;
+  const int threads = state.threads();
   for (auto _ : state) {
-    g_barrier->wait(k, state.threads());
-    benchmark::DoNotOptimize(
-        shared->get_or_load(k++, [](const std::int64_t& key) { return slow_load(key); }));
+    g_barrier->wait(k, threads);
+    g_entered.fetch_add(1, std::memory_order_acq_rel);
+    benchmark::DoNotOptimize(shared->get_or_load(
+        k++, [threads](const std::int64_t& key) { return slow_load(key, threads); }));
   }
   state.SetItemsProcessed(state.iterations());
   if (state.thread_index() == 0) {
@@ -254,6 +267,7 @@ weft::cache<std::int64_t, std::int64_t>* g_stampede_weft = nullptr;
 mutex_lru* g_stampede_peer = nullptr;
 void stampede_setup(const benchmark::State&) {
   g_loads = 0;
+  g_entered = 0;
   g_barrier = new round_barrier;
   g_stampede_weft = new weft::cache<std::int64_t, std::int64_t>(weft::cache_options{});
   g_stampede_peer = new mutex_lru(10'000);
@@ -275,6 +289,7 @@ void stampede_mutex_lru(benchmark::State& state) {
 weft::singleflight<int, int>* g_group = nullptr;
 
 void singleflight_setup(const benchmark::State&) {
+  g_entered = 0;
   g_group = new weft::singleflight<int, int>();
   g_barrier = new round_barrier;
 }
@@ -283,16 +298,27 @@ void singleflight_teardown(const benchmark::State&) {
   delete g_barrier;
 }
 
-// shared: the threads call together (a barrier per round), so they join one flight.
+// shared: the threads call together (a barrier per round), and the flight's fn waits
+// (up to 2 ms) until every thread has begun its call of the round, then works for 20 us,
+// so the others join it (as in the stampede rows).
 void singleflight_calls(benchmark::State& state) {
   const bool shared = state.range(0) == 1;
   const int key = shared ? 0 : state.thread_index();
+  const int threads = state.threads();
   std::int64_t mine = 0;
   std::int64_t round = 0;
   for (auto _ : state) {
-    if (shared) g_barrier->wait(round++, state.threads());
-    const auto r = g_group->run(key, [shared] {
+    if (shared) {
+      g_barrier->wait(round++, threads);
+      g_entered.fetch_add(1, std::memory_order_acq_rel);
+    }
+    const auto r = g_group->run(key, [shared, round, threads] {
       if (shared) {
+        const auto give_up = std::chrono::steady_clock::now() + std::chrono::milliseconds(2);
+        while (g_entered.load(std::memory_order_acquire) < round * threads &&
+               std::chrono::steady_clock::now() < give_up) {
+          std::this_thread::yield();
+        }
         const auto end = std::chrono::steady_clock::now() + std::chrono::microseconds(20);
         while (std::chrono::steady_clock::now() < end) {
         }
@@ -312,7 +338,7 @@ void singleflight_calls(benchmark::State& state) {
 void bytes_per_entry(benchmark::State& state) {
   const auto policy =
       state.range(0) == 0 ? weft::eviction_policy::lru : weft::eviction_policy::tiny_lfu;
-  constexpr std::int64_t n = 100'000;
+  const std::int64_t n = state.range(1);
   double per_entry = 0;
   double after_clear = 0;
   double fixed = 0;
@@ -372,6 +398,11 @@ BENCHMARK(singleflight_calls)
     ->UseRealTime()
     ->Setup(singleflight_setup)
     ->Teardown(singleflight_teardown);
-BENCHMARK(bytes_per_entry)->ArgNames({"policy"})->Arg(0)->Arg(1)->Iterations(1);
+// Sizes: 100,000 (the table's row), and 1,000 and 70,000 — just past a growth of the hash
+// table's slot array, where the slots per entry are at their most.
+BENCHMARK(bytes_per_entry)
+    ->ArgNames({"policy", "entries"})
+    ->ArgsProduct({{0, 1}, {1'000, 70'000, 100'000}})
+    ->Iterations(1);
 
 }  // namespace

@@ -63,6 +63,8 @@
 #include <utility>
 #include <vector>
 
+#include <absl/container/node_hash_map.h>
+
 #include "weft/detail/cache_policy.hpp"
 #include "weft/errors.hpp"
 #include "weft/singleflight.hpp"
@@ -308,6 +310,18 @@ class cache {
   struct node;
   using entry = std::pair<const K, node>;
 
+  // The user's hash, mixed: abseil's table takes 7 bits of the hash for its control bytes
+  // and the rest for the probe start, so an identity hash (std::hash of an integer) would
+  // crowd consecutive keys into one probe sequence.
+  struct map_hash {
+    Hash hash;
+    std::size_t operator()(const K& key) const {
+      std::uint64_t x = hash(key);
+      x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
+      return static_cast<std::size_t>(x ^ (x >> 27));
+    }
+  };
+
   // What the cache keeps per entry beside key and value: the policy's list links, the
   // weight and queue, and two time stamps (ns on weft::clock).
   struct node {
@@ -330,7 +344,10 @@ class cache {
   struct state {
     state(std::size_t cap, bool tiny_lfu) : capacity(cap), policy(cap, tiny_lfu, cap) {}
     std::size_t capacity;
-    std::unordered_map<K, node, Hash, KeyEqual> map;
+    // Node-based, so entries stay put for the policy's links; abseil's rather than the
+    // standard one for memory: an 8-byte slot and a control byte per entry instead of a
+    // bucket pointer and a node pointer (see docs/caches.md, "Memory per entry").
+    absl::node_hash_map<K, node, map_hash, KeyEqual> map;
     detail::cache_policy<entry> policy;
     std::size_t weight = 0;
     std::unordered_map<K, load_state, Hash, KeyEqual> loading;
