@@ -227,6 +227,24 @@ TEST(CachesStress, SingleflightSuiteCatchesAGroupThatDoesNotDeduplicate) {
   EXPECT_NE(r.message.find("concurrent == 1"), std::string::npos) << r;
 }
 
+// run_async in a round that another thread has already failed: starting the flight's
+// thread unwinds, and the flight must fail with that (for its joiners) and leave no
+// thread record behind for the group's destructor to join — that used to terminate the
+// process from ~singleflight instead of reporting the round's failure.
+TEST(CachesStress, SingleflightRunAsyncInAnAbandonedRoundStillReports) {
+  weft::stress::options o = mutant_budget("singleflight run_async after a failure");
+  o.iterations = 3;
+  const weft::stress::report r = weft::stress::run(o, [] {
+    weft::singleflight<int, int> group;
+    try {
+      WEFT_ASSERT(false);  // fails the round; the catch-all swallows the unwinding
+    } catch (...) {
+    }
+    (void)group.run_async(0, [] { return 1; }).get();
+  });
+  EXPECT_EQ(r.kind, weft::stress::failure::assertion) << r;
+}
+
 // The value stored under `key` by write `id`: the key is recoverable, so a read can tell
 // another key's value, and the id names the write (ids are unique per round).
 constexpr std::int64_t cache_value(int key, std::int64_t id) {
@@ -351,7 +369,11 @@ TEST(CachesStress, CacheSuiteCatchesALoadingGetWithoutStampedeProtection) {
   const weft::stress::report r = weft::stress::run(mutant_budget("cache (no stampede protection)"),
                                                    cache_round<unprotected_cache>);
   EXPECT_EQ(r.kind, weft::stress::failure::assertion) << r;
-  EXPECT_NE(r.message.find("loading[k]"), std::string::npos) << r;
+  // Two loaders of one key at once, or — when a round ends before two overlap — loads
+  // the cache's statistics never saw (the mutant loads outside the cache).
+  EXPECT_TRUE(r.message.find("loading[k]") != std::string::npos ||
+              r.message.find("stats:") != std::string::npos)
+      << r;
 }
 
 }  // namespace

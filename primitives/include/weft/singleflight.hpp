@@ -244,10 +244,15 @@ class singleflight {
 
   // Joins the flight in progress for key, or starts one whose fn runs on a new
   // weft::thread; never blocks on fn. The returned flight is the flight's outcome.
+  // If the thread cannot be started (std::system_error from the OS, or a stress run
+  // unwinding), the flight fails with that exception — its joiners get it too — and it
+  // is rethrown here.
   template <class F>
   flight<V> run_async(const K& key, F&& fn) {
     std::list<async_runner> finished;
     flight<V> out;
+    std::shared_ptr<call> unstarted;  // a new flight whose thread did not start
+    std::exception_ptr spawn_error;
     {
       std::lock_guard<weft::mutex> g(m_);
       reap_locked(finished);
@@ -259,17 +264,30 @@ class singleflight {
         out = flight<V>(c, c->done_ch, false);
         runners_.emplace_back();
         async_runner* r = &runners_.back();
-        r->thread =
-            weft::thread([this, r, c, key, f = std::decay_t<F>(std::forward<F>(fn))]() mutable {
-              c->leader.store(detail::flight_self(), std::memory_order_release);
-              execute(key, *c, f);
-              std::lock_guard<weft::mutex> g2(m_);
-              r->finished = true;
-            });
+        try {
+          r->thread =
+              weft::thread([this, r, c, key, f = std::decay_t<F>(std::forward<F>(fn))]() mutable {
+                c->leader.store(detail::flight_self(), std::memory_order_release);
+                execute(key, *c, f);
+                std::lock_guard<weft::mutex> g2(m_);
+                r->finished = true;
+              });
+        } catch (...) {
+          runners_.pop_back();  // no thread to join
+          unstarted = std::move(c);
+          spawn_error = std::current_exception();
+        }
       }
+    }
+    if (unstarted) {
+      unstarted->error = spawn_error;
+      complete(key, *unstarted);
     }
     for (async_runner& r : finished) {
       r.thread.join();
+    }
+    if (spawn_error) {
+      std::rethrow_exception(spawn_error);
     }
     return out;
   }

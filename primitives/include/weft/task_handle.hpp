@@ -160,8 +160,19 @@ class task_base {
       }
       return poll_until(deadline);  // another thread waits on this handle (misuse)
     }
-    if (p.park(deadline)) {
-      return true;
+    {
+      // The wait may be abandoned (a stress round unwinding): withdraw the parker, or
+      // wait for the unpark publish() has already started.
+      on_unwind withdraw([&] {
+        std::uintptr_t expected = mine;
+        if (!state_.compare_exchange_strong(expected, kPending, std::memory_order_acq_rel,
+                                            std::memory_order_acquire)) {
+          p.park(nullptr);
+        }
+      });
+      if (p.park(deadline)) {
+        return true;
+      }
     }
     seen = mine;
     if (state_.compare_exchange_strong(seen, kPending, std::memory_order_acq_rel,
@@ -225,9 +236,9 @@ struct task_traits {
   static constexpr bool takes_context = std::is_invocable_v<F&, const weft::context&>;
   static_assert(takes_context || std::is_invocable_v<F&>,
                 "a weft task is callable as f() or f(const weft::context&)");
-  using result = typename std::conditional_t<takes_context,
-                                             std::invoke_result<F&, const weft::context&>,
-                                             std::invoke_result<F&>>::type;
+  using result =
+      typename std::conditional_t<takes_context, std::invoke_result<F&, const weft::context&>,
+                                  std::invoke_result<F&>>::type;
 };
 
 template <class F>

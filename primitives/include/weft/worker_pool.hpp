@@ -152,7 +152,10 @@ class worker_pool {
     return submit_with(nullptr, std::forward<F>(f));
   }
   // Submits f under ctx: f is not started if ctx is done first; a blocked submit gives up
-  // when ctx is done. Either way the handle reports task_cancelled.
+  // when ctx is done. Either way the handle reports task_cancelled. A ctx already done
+  // when submit is called wins over everything else: the handle is cancelled at once,
+  // also on a full queue or a shut-down pool (no task_rejected, no waiting, no
+  // caller_runs); try_submit(ctx, f) likewise returns a cancelled handle.
   template <class F>
   task_handle<detail::task_result_t<F>> submit(const weft::context& ctx, F&& f) {
     return submit_with(&ctx, std::forward<F>(f));

@@ -232,15 +232,13 @@ class chan_state final : public chan_core {
   // to abort (false; the node is unlinked again).
   bool wait_claimed(waiter& w, wait_node& n, wait_queue& q,
                     const weft::clock::time_point* deadline) {
-    try {
+    {
+      // The wait itself may be abandoned (a stress round unwinding): leave no dangling
+      // node in a channel that may outlive this frame, and no unpark on its way to it.
+      on_unwind withdraw([&] { abandon(w, n, q); });
       if (w.park.park(deadline)) {
         return true;
       }
-    } catch (...) {
-      // The wait itself was abandoned (a model execution unwinding): do not leave a
-      // dangling node in a channel that may outlive this frame.
-      abandon(w, n, q);
-      throw;
     }
     if (w.try_abort()) {
       std::lock_guard<chan_core> g(*this);
@@ -255,6 +253,8 @@ class chan_state final : public chan_core {
     if (w.try_abort()) {
       std::lock_guard<chan_core> g(*this);
       q.unlink(&n);
+    } else {
+      w.park.park(nullptr);  // claimed: its unpark is on the way
     }
   }
 

@@ -24,7 +24,9 @@
 #pragma once
 
 #include <cstdint>
+#include <exception>
 #include <mutex>
+#include <utility>
 
 #include "weft/sync.hpp"
 
@@ -88,6 +90,28 @@ inline void lock_spinning(weft::mutex& m) {
     lock_contended(m);
   }
 }
+
+// Runs `f` when the scope is left by an exception. A park() can throw — a stress run
+// unwinds the threads of an abandoned round from their waits — and a blocked operation
+// must then withdraw its parker before its frame goes, or wait for the unpark already on
+// its way: otherwise the waker touches a dead frame. `f` runs in the destructor, where
+// facade operations see an exception in flight and do not unwind again, so it may wait.
+template <class F>
+class on_unwind {
+ public:
+  explicit on_unwind(F f) : f_(std::move(f)) {}
+  on_unwind(const on_unwind&) = delete;
+  on_unwind& operator=(const on_unwind&) = delete;
+  ~on_unwind() {
+    if (std::uncaught_exceptions() > exceptions_) {
+      f_();
+    }
+  }
+
+ private:
+  int exceptions_ = std::uncaught_exceptions();
+  F f_;
+};
 
 class parker {
  public:

@@ -177,14 +177,17 @@ std::size_t run_select(Cases&... cs) {
     };
 
     bool claimed = false;
-    try {
+    {
+      // The wait may be abandoned (a stress round unwinding): leave no dangling nodes,
+      // and no unpark on its way to this frame.
+      on_unwind withdraw([&] {
+        if (w.try_abort()) {
+          dequeue_all();
+        } else {
+          w.park.park(nullptr);  // claimed: its unpark is on the way
+        }
+      });
       claimed = w.park.park(timed ? &deadline : nullptr);
-    } catch (...) {
-      // The wait was abandoned (a model execution unwinding): leave no dangling nodes.
-      if (w.try_abort()) {
-        dequeue_all();
-      }
-      throw;
     }
     if (!claimed) {
       if (w.try_abort()) {
