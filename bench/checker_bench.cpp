@@ -62,7 +62,8 @@ struct kv_history {
 // Simulates `clients` clients against a linearizable store: each operation is invoked,
 // takes effect at a later step, and returns at a later step still; at every step one
 // random client advances. So operations overlap about as much as there are clients.
-kv_history generate_kv(int clients, int ops_per_client, int keys, std::uint64_t seed, bool corrupt) {
+kv_history generate_kv(int clients, int ops_per_client, int keys, std::uint64_t seed,
+                       bool corrupt) {
   std::mt19937_64 rng(seed);
   kv_history h;
   h.keys = keys;
@@ -83,7 +84,8 @@ kv_history generate_kv(int clients, int ops_per_client, int keys, std::uint64_t 
       kv_op op;
       op.kind = static_cast<std::uint8_t>(rng() % 3);
       op.key = static_cast<int>(rng() % static_cast<std::uint64_t>(keys));
-      if (op.kind != 0) op.value = "x " + std::to_string(self) + " " + std::to_string(c.done) + " y";
+      if (op.kind != 0)
+        op.value = "x " + std::to_string(self) + " " + std::to_string(c.done) + " y";
       c.op = h.ops.size();
       h.ops.push_back(std::move(op));
       h.when.push_back({now++, weft::prop::never});
@@ -196,7 +198,8 @@ weft::prop::check_result check_kv_whole(const kv_history& h) {
 void report(benchmark::State& st, const weft::prop::check_result& r, std::size_t ops,
             weft::prop::verdict expected) {
   if (r.result != expected) {
-    st.SkipWithError(("unexpected verdict: " + std::string(weft::prop::to_string(r.result))).c_str());
+    st.SkipWithError(
+        ("unexpected verdict: " + std::string(weft::prop::to_string(r.result))).c_str());
   }
   st.counters["ops"] = static_cast<double>(ops);
   st.counters["states"] = static_cast<double>(r.states);
@@ -212,7 +215,8 @@ void BM_kv(benchmark::State& st) {
   const int clients = static_cast<int>(st.range(0));
   const bool partitioned = st.range(1) != 0;
   const bool bad = st.range(2) != 0;
-  const kv_history h = generate_kv(clients, ops_per_client(clients), 10, 42 + static_cast<std::uint64_t>(clients), bad);
+  const kv_history h = generate_kv(clients, ops_per_client(clients), 10,
+                                   42 + static_cast<std::uint64_t>(clients), bad);
   weft::prop::check_result r;
   for (auto _ : st) {
     r = partitioned ? check_kv_partitioned(h) : check_kv_whole(h);
@@ -335,9 +339,11 @@ using q_model = std::deque<int>;
 
 auto queue_spec() {
   return weft::prop::spec<no_object, q_model>("queue")
-      .op("enq", rc::gen::arbitrary<int>(), [](no_object&, int) {},
+      .op(
+          "enq", rc::gen::arbitrary<int>(), [](no_object&, int) {},
           [](q_model& m, int v) { m.push_back(v); })
-      .op("deq", [](no_object&) { return std::optional<int>(); },
+      .op(
+          "deq", [](no_object&) { return std::optional<int>(); },
           [](q_model& m) -> std::optional<int> {
             if (m.empty()) return std::nullopt;
             const int v = m.front();

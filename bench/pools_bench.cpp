@@ -101,7 +101,8 @@ void pool_throughput_weft(benchmark::State& state) {
   weft::worker_pool pool(workers);
   for (auto _ : state) {
     const std::int64_t target = g_done.load() + kBatch;
-    for (int i = 0; i < kBatch; ++i) (void)pool.submit(Task{});
+    for (int i = 0; i < kBatch; ++i)
+      (void)pool.submit(Task{});
     wait_done(target);
   }
   state.SetItemsProcessed(state.iterations() * kBatch);
@@ -112,7 +113,8 @@ void pool_throughput_mutex_cv(benchmark::State& state) {
   mutex_cv_pool pool(static_cast<int>(state.range(0)));
   for (auto _ : state) {
     const std::int64_t target = g_done.load() + kBatch;
-    for (int i = 0; i < kBatch; ++i) pool.submit(Task{});
+    for (int i = 0; i < kBatch; ++i)
+      pool.submit(Task{});
     wait_done(target);
   }
   state.SetItemsProcessed(state.iterations() * kBatch);
@@ -123,7 +125,8 @@ void pool_throughput_mutex_cv_future(benchmark::State& state) {
   mutex_cv_pool pool(static_cast<int>(state.range(0)));
   for (auto _ : state) {
     const std::int64_t target = g_done.load() + kBatch;
-    for (int i = 0; i < kBatch; ++i) (void)pools_bench::submit_with_future(pool, Task{});
+    for (int i = 0; i < kBatch; ++i)
+      (void)pools_bench::submit_with_future(pool, Task{});
     wait_done(target);
   }
   state.SetItemsProcessed(state.iterations() * kBatch);
@@ -136,7 +139,8 @@ void pool_throughput_tbb(benchmark::State& state) {
   for (auto _ : state) {
     arena.execute([] {
       tbb::task_group tg;
-      for (int i = 0; i < kBatch; ++i) tg.run(Task{});
+      for (int i = 0; i < kBatch; ++i)
+        tg.run(Task{});
       tg.wait();
     });
   }
@@ -152,7 +156,8 @@ void pool_round_trip_weft(benchmark::State& state) {
   for (auto _ : state) {
     flag.store(false, std::memory_order_relaxed);
     (void)pool.submit([&flag] { flag.store(true, std::memory_order_release); });
-    while (!flag.load(std::memory_order_acquire)) std::this_thread::yield();
+    while (!flag.load(std::memory_order_acquire))
+      std::this_thread::yield();
   }
 }
 
@@ -169,7 +174,8 @@ void pool_round_trip_mutex_cv(benchmark::State& state) {
   for (auto _ : state) {
     flag.store(false, std::memory_order_relaxed);
     pool.submit([&flag] { flag.store(true, std::memory_order_release); });
-    while (!flag.load(std::memory_order_acquire)) std::this_thread::yield();
+    while (!flag.load(std::memory_order_acquire))
+      std::this_thread::yield();
   }
 }
 
@@ -255,9 +261,11 @@ void semaphore_std(benchmark::State& state) {
 
 void limiter_allow_weft(benchmark::State& state) {
   static weft::rate_limiter* lim = nullptr;
-  if (state.thread_index() == 0) lim = new weft::rate_limiter(std::chrono::nanoseconds(1), 1'000'000);
+  if (state.thread_index() == 0)
+    lim = new weft::rate_limiter(std::chrono::nanoseconds(1), 1'000'000);
   std::int64_t allowed = 0;
-  for (auto _ : state) allowed += lim->allow() ? 1 : 0;
+  for (auto _ : state)
+    allowed += lim->allow() ? 1 : 0;
   benchmark::DoNotOptimize(allowed);
   if (state.thread_index() == 0) delete std::exchange(lim, nullptr);
 }
@@ -266,7 +274,8 @@ void limiter_allow_naive(benchmark::State& state) {
   static naive_limiter* lim = nullptr;
   if (state.thread_index() == 0) lim = new naive_limiter(1e9, 1e6);
   std::int64_t allowed = 0;
-  for (auto _ : state) allowed += lim->allow() ? 1 : 0;
+  for (auto _ : state)
+    allowed += lim->allow() ? 1 : 0;
   benchmark::DoNotOptimize(allowed);
   if (state.thread_index() == 0) delete std::exchange(lim, nullptr);
 }
@@ -300,12 +309,12 @@ void register_all() {
   workers(benchmark::RegisterBenchmark("pool_throughput/mutex_cv_future/small",
                                        pool_throughput_mutex_cv_future<small_task>));
 #if defined(WEFT_BENCH_TBB)
-  workers(benchmark::RegisterBenchmark("pool_throughput/tbb/empty", pool_throughput_tbb<empty_task>));
-  workers(benchmark::RegisterBenchmark("pool_throughput/tbb/small", pool_throughput_tbb<small_task>));
+  workers(
+      benchmark::RegisterBenchmark("pool_throughput/tbb/empty", pool_throughput_tbb<empty_task>));
+  workers(
+      benchmark::RegisterBenchmark("pool_throughput/tbb/small", pool_throughput_tbb<small_task>));
 #endif
-  auto rt = [](benchmark::internal::Benchmark* b) {
-    b->Arg(1)->Arg(2)->Arg(4)->UseRealTime();
-  };
+  auto rt = [](benchmark::internal::Benchmark* b) { b->Arg(1)->Arg(2)->Arg(4)->UseRealTime(); };
   rt(benchmark::RegisterBenchmark(("pool_round_trip/weft" + f).c_str(), pool_round_trip_weft));
   rt(benchmark::RegisterBenchmark(("pool_round_trip/weft_handle" + f).c_str(),
                                   pool_round_trip_weft_handle));

@@ -39,7 +39,8 @@ class mutex_cv_pool {
       stop_ = true;
     }
     cv_.notify_all();
-    for (auto& t : threads_) t.join();
+    for (auto& t : threads_)
+      t.join();
   }
   void submit(std::function<void()> f) {
     {
@@ -160,11 +161,13 @@ class fifo_handoff_pool {
 
 class naive_limiter {
  public:
-  naive_limiter(double per_second, double burst) : rate_(per_second), burst_(burst), tokens_(burst) {}
+  naive_limiter(double per_second, double burst)
+      : rate_(per_second), burst_(burst), tokens_(burst) {}
   bool allow() {
     std::lock_guard<std::mutex> g(m_);
     const auto now = std::chrono::steady_clock::now();
-    tokens_ = std::min(burst_, tokens_ + std::chrono::duration<double>(now - last_).count() * rate_);
+    tokens_ =
+        std::min(burst_, tokens_ + std::chrono::duration<double>(now - last_).count() * rate_);
     last_ = now;
     if (tokens_ < 1) return false;
     tokens_ -= 1;

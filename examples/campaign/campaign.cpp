@@ -41,7 +41,8 @@ struct outcome {
 std::string strategy_label(const weft::model::options& o) {
   std::string s(weft::model::to_string(o.strategy));
   if (o.strategy == weft::model::strategy::dfs) {
-    s += o.preemption_bound < 0 ? " (unbounded)" : " (bound " + std::to_string(o.preemption_bound) + ")";
+    s += o.preemption_bound < 0 ? " (unbounded)"
+                                : " (bound " + std::to_string(o.preemption_bound) + ")";
   }
   return s;
 }
@@ -55,8 +56,8 @@ std::vector<check_case> zoo_cases() {
     proof.strategy = weft::model::strategy::dfs;
     proof.preemption_bound = 2;
     proof.max_schedules = b.fixed_budget;
-    out.push_back({"bug zoo", std::string(b.name) + " (fixed)", proof, b.fixed,
-                   weft::model::failure::none});
+    out.push_back(
+        {"bug zoo", std::string(b.name) + " (fixed)", proof, b.fixed, weft::model::failure::none});
   }
   return out;
 }
@@ -83,10 +84,12 @@ int main(int argc, char** argv) {
   }
 
   std::vector<check_case> cases = primitive_cases();
-  for (auto& c : zoo_cases()) cases.push_back(std::move(c));
+  for (auto& c : zoo_cases())
+    cases.push_back(std::move(c));
   // A replay token from an earlier report re-runs that one schedule of the filtered check.
   if (const char* token = std::getenv("WEFT_REPLAY"); token != nullptr && filter != nullptr) {
-    for (check_case& c : cases) c.opts.replay = token;
+    for (check_case& c : cases)
+      c.opts.replay = token;
   }
   std::vector<outcome> results;
   const auto start = std::chrono::steady_clock::now();
@@ -96,7 +99,8 @@ int main(int argc, char** argv) {
     }
     const auto t0 = std::chrono::steady_clock::now();
     weft::model::report r = weft::model::check(c.opts, c.body);
-    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     const bool ok = r.kind == c.expected && (!c.require_exhausted || r.exhausted);
     results.push_back({&c, std::move(r), secs, ok});
   }
@@ -107,14 +111,15 @@ int main(int argc, char** argv) {
   std::size_t failures = 0;
   const outcome* showcase = nullptr;
   for (const outcome& o : results) {
-    std::string result = o.report.ok() ? "passed" : "found " + std::string(weft::model::to_string(o.report.kind));
+    std::string result =
+        o.report.ok() ? "passed" : "found " + std::string(weft::model::to_string(o.report.kind));
     if (o.report.ok() && o.report.exhausted) result += ", space exhausted";
     const std::string expected = o.c->expected == weft::model::failure::none
                                      ? "passes"
                                      : std::string(weft::model::to_string(o.c->expected));
-    std::cout << "| " << o.c->component << " | " << o.c->check << " | "
-              << strategy_label(o.c->opts) << " | " << o.report.schedules << " | " << result
-              << " | " << expected << " | " << (o.ok ? "yes" : "**NO**") << " |\n";
+    std::cout << "| " << o.c->component << " | " << o.c->check << " | " << strategy_label(o.c->opts)
+              << " | " << o.report.schedules << " | " << result << " | " << expected << " | "
+              << (o.ok ? "yes" : "**NO**") << " |\n";
     if (!o.ok) ++failures;
     if (showcase == nullptr && !o.report.ok() && o.ok &&
         o.report.kind == weft::model::failure::deadlock) {
@@ -129,15 +134,16 @@ int main(int argc, char** argv) {
       }
     }
   }
-  const double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::cout << "\n" << results.size() << " checks, " << (results.size() - failures)
+  const double total =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::cout << "\n"
+            << results.size() << " checks, " << (results.size() - failures)
             << " met their expectation, " << failures << " did not; " << total << " s\n";
 
   if (showcase != nullptr) {
     std::cout << "\nOne of the bugs found, as weft reports it (" << showcase->c->check << "):\n\n"
-              << showcase->report
-              << "reproduce: WEFT_REPLAY=" << showcase->report.replay << " " << argv[0]
-              << " --filter '" << showcase->c->check << "'\n";
+              << showcase->report << "reproduce: WEFT_REPLAY=" << showcase->report.replay << " "
+              << argv[0] << " --filter '" << showcase->c->check << "'\n";
   }
   for (const outcome& o : results) {
     if (!o.ok) {

@@ -53,8 +53,7 @@ struct server {
 weft::resource_pool<connection> make_pool(server& db, std::size_t max) {
   return weft::resource_pool<connection>(
       [&db] { return db.connect(); },
-      {.name = "db", .max_size = max, .min_idle = 1, .idle_timeout = 10min,
-       .max_lifetime = 1h},
+      {.name = "db", .max_size = max, .min_idle = 1, .idle_timeout = 10min, .max_lifetime = 1h},
       [&db](connection& c) { db.disconnect(c); },
       [](connection& c) { return c.healthy; });  // validation on borrow
 }
@@ -90,8 +89,8 @@ bool leases_and_failures() {
     ok &= check(static_cast<bool>(b), "the refused connection's slot is free again");
   }
   const auto s = pool.stats();
-  std::printf("  stats: total %zu, idle %zu, in use %zu, created %llu, destroyed %llu\n",
-              s.total, s.idle, s.in_use, static_cast<unsigned long long>(s.created),
+  std::printf("  stats: total %zu, idle %zu, in use %zu, created %llu, destroyed %llu\n", s.total,
+              s.idle, s.in_use, static_cast<unsigned long long>(s.created),
               static_cast<unsigned long long>(s.destroyed));
   return ok;
 }

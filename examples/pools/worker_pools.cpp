@@ -38,7 +38,8 @@ bool bulkheads() {
                             .overflow = weft::overflow_policy::caller_runs});
 
   weft::task_handle<int> hits = search.submit([] { return 42; });
-  weft::task_handle<int> bad = search.submit([]() -> int { throw std::runtime_error("index down"); });
+  weft::task_handle<int> bad =
+      search.submit([]() -> int { throw std::runtime_error("index down"); });
   std::vector<weft::task_handle<std::string>> renders;
   for (int i = 0; i < 6; ++i) {  // more than fits: some run on this thread
     renders.push_back(thumbs.submit([i] { return "thumb-" + std::to_string(i); }));
@@ -53,7 +54,8 @@ bool bulkheads() {
                 "a failing task's exception reaches its handle");
   }
   bool all_rendered = true;
-  for (int i = 0; i < 6; ++i) all_rendered &= renders[static_cast<std::size_t>(i)].get() == "thumb-" + std::to_string(i);
+  for (int i = 0; i < 6; ++i)
+    all_rendered &= renders[static_cast<std::size_t>(i)].get() == "thumb-" + std::to_string(i);
   ok &= check(all_rendered, "caller_runs: every thumbnail rendered, none lost");
   const auto s = search.stats();
   ok &= check(s.completed == 2 && s.failed == 1 && s.workers >= 2, "search stats");
@@ -71,15 +73,16 @@ bool shutdowns() {
   bool ok = true;
   {
     weft::worker_pool pool(1);
-    for (int i = 0; i < 5; ++i) (void)pool.submit([&] { ran.fetch_add(1); });
+    for (int i = 0; i < 5; ++i)
+      (void)pool.submit([&] { ran.fetch_add(1); });
     pool.shutdown();
     ok &= check(ran.load() == 5, "shutdown() drains the queue");
     try {
       (void)pool.submit([] {});
       ok &= check(false, "a shut-down pool refuses new tasks");
     } catch (const weft::task_rejected& e) {
-      ok &= check(e.reason() == weft::reject_reason::shut_down,
-                  "a shut-down pool refuses new tasks");
+      ok &=
+          check(e.reason() == weft::reject_reason::shut_down, "a shut-down pool refuses new tasks");
     }
   }
   {
@@ -94,7 +97,8 @@ bool shutdowns() {
     });
     started.acquire(1);  // the worker has taken it: what follows stays queued
     std::vector<weft::task_handle<int>> queued;
-    for (int i = 0; i < 3; ++i) queued.push_back(pool.submit([i] { return i; }));
+    for (int i = 0; i < 3; ++i)
+      queued.push_back(pool.submit([i] { return i; }));
     weft::thread opener([&] {
       pool.context().wait();  // shutdown_now() cancels the pool's context first
       gate.release(1);

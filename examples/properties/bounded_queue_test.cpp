@@ -36,24 +36,24 @@ auto queue_spec(std::size_t capacity = 2) {
   return weft::prop::spec<Q, queue_model>("bounded_queue")
       .make([capacity] { return std::make_unique<Q>(capacity); })
       .initial(queue_model{{}, capacity})
-      .op("push", rc::gen::inRange(0, 10),                       // argument generator
-          [](Q& q, int v) { return q.try_push(v); },              // on the object
-          [](queue_model& m, int v) {                             // on the model
+      .op(
+          "push", rc::gen::inRange(0, 10),            // argument generator
+          [](Q& q, int v) { return q.try_push(v); },  // on the object
+          [](queue_model& m, int v) {                 // on the model
             if (m.items.size() >= m.capacity) return false;
             m.items.push_back(v);
             return true;
           })
-      .op("pop",
-          [](Q& q) { return q.try_pop(); },
+      .op(
+          "pop", [](Q& q) { return q.try_pop(); },
           [](queue_model& m) -> std::optional<int> {
             if (m.items.empty()) return std::nullopt;
             const int v = m.items.front();
             m.items.pop_front();
             return v;
           })
-      .op("size",
-          [](Q& q) { return q.size(); },
-          [](queue_model& m) { return m.items.size(); })
+      .op(
+          "size", [](Q& q) { return q.size(); }, [](queue_model& m) { return m.items.size(); })
       .invariant("size <= capacity", [capacity](const Q& q) { return q.size() <= capacity; });
 }
 

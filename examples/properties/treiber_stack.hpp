@@ -39,8 +39,8 @@ class treiber_stack {
     node* old = head_.load(std::memory_order_relaxed);
     do {
       n->next.store(old);  // published by the release CAS below
-    } while (!head_.compare_exchange_weak(old, n, std::memory_order_release,
-                                          std::memory_order_relaxed));
+    } while (
+        !head_.compare_exchange_weak(old, n, std::memory_order_release, std::memory_order_relaxed));
   }
 
   std::optional<int> pop() {
@@ -73,8 +73,8 @@ class treiber_stack {
     node* old = all_.load(std::memory_order_relaxed);
     do {
       n->all_next = old;
-    } while (!all_.compare_exchange_weak(old, n, std::memory_order_release,
-                                         std::memory_order_relaxed));
+    } while (
+        !all_.compare_exchange_weak(old, n, std::memory_order_release, std::memory_order_relaxed));
     return n;
   }
 

@@ -22,11 +22,11 @@ auto stack_spec() {
   using S = treiber_stack<Bug>;
   using model = std::vector<int>;  // the top is at the back
   return weft::prop::spec<S, model>("treiber_stack")
-      .op("push", rc::gen::inRange(0, 10),
-          [](S& s, int v) { s.push(v); },
+      .op(
+          "push", rc::gen::inRange(0, 10), [](S& s, int v) { s.push(v); },
           [](model& m, int v) { m.push_back(v); })
-      .op("pop",
-          [](S& s) { return s.pop(); },
+      .op(
+          "pop", [](S& s) { return s.pop(); },
           [](model& m) -> std::optional<int> {
             if (m.empty()) return std::nullopt;
             const int v = m.back();

@@ -10,7 +10,9 @@ namespace {
 
 class ErrgroupModel : public ::testing::TestWithParam<weft::scenarios::scenario> {};
 
-TEST_P(ErrgroupModel, MeetsExpectation) { weft::scenarios::expect_meets(GetParam()); }
+TEST_P(ErrgroupModel, MeetsExpectation) {
+  weft::scenarios::expect_meets(GetParam());
+}
 
 INSTANTIATE_TEST_SUITE_P(All, ErrgroupModel,
                          ::testing::ValuesIn(weft::scenarios::errgroup_scenarios()),

@@ -62,7 +62,8 @@ class mutant_group {
       cv_.wait(lk, [&] { return active_ == 0; });
       ts = std::move(threads_);
     }
-    for (auto& t : ts) t.join();
+    for (auto& t : ts)
+      t.join();
   }
 
   template <class F>
@@ -219,14 +220,14 @@ inline std::vector<scenario> errgroup_scenarios() {
                  [] { errgroup_limit_never_exceeded<weft_group>(); }, failure::none,
                  pct_search(budget(3000))});
   out.push_back({"errgroup mutant", "a later error overwriting the first is caught",
-                 [] { errgroup_first_error_wins<last_error_group<void>>(); },
-                 failure::assertion, bounded_dfs(2, budget(20000))});
+                 [] { errgroup_first_error_wins<last_error_group<void>>(); }, failure::assertion,
+                 bounded_dfs(2, budget(20000))});
   out.push_back({"errgroup mutant", "a failure that does not cancel the group is caught",
                  [] { errgroup_first_error_wins<no_cancel_group<void>>(); }, failure::deadlock,
                  bounded_dfs(2, budget(20000))});
   out.push_back({"errgroup mutant", "wait() returning before every subtask ended is caught",
-                 [] { errgroup_first_error_wins<early_return_group<void>>(); },
-                 failure::assertion, bounded_dfs(2, budget(20000))});
+                 [] { errgroup_first_error_wins<early_return_group<void>>(); }, failure::assertion,
+                 bounded_dfs(2, budget(20000))});
   out.push_back({"errgroup mutant", "check-then-take of a limit slot is caught",
                  [] { errgroup_limit_never_exceeded<racy_limit_group<void>>(); },
                  failure::assertion, pct_search(budget(20000))});

@@ -24,7 +24,8 @@ using weft::test::eventually;
 TEST(Errgroup, WaitReturnsNothingWhenEverySubtaskSucceeds) {
   weft::errgroup g;
   std::atomic<int> ran{0};
-  for (int i = 0; i < 10; ++i) g.go([&] { ++ran; });
+  for (int i = 0; i < 10; ++i)
+    g.go([&] { ++ran; });
   g.go([&]() -> std::error_code {
     ++ran;
     return {};
@@ -169,7 +170,8 @@ TEST(Errgroup, ManySubtasksOverTimeAreJoinedAsTheyGo) {
   weft::errgroup g;
   g.set_limit(4);
   std::atomic<int> ran{0};
-  for (int i = 0; i < 500; ++i) g.go([&] { ++ran; });
+  for (int i = 0; i < 500; ++i)
+    g.go([&] { ++ran; });
   EXPECT_FALSE(g.wait());
   EXPECT_EQ(ran.load(), 500);
 }

@@ -165,10 +165,12 @@ void channel_no_loss_no_dup_fifo(std::size_t capacity) {
   Chan<int> ch(capacity);
   std::vector<int> got_a, got_b;
   auto producer = [&](int tag) {
-    for (int i = 0; i < 2; ++i) ch.send(tag * 10 + i);
+    for (int i = 0; i < 2; ++i)
+      ch.send(tag * 10 + i);
   };
   auto consumer = [&](std::vector<int>& got) {
-    while (auto v = ch.recv()) got.push_back(*v);
+    while (auto v = ch.recv())
+      got.push_back(*v);
   };
   weft::thread p1(producer, 1), p2(producer, 2);
   weft::thread c1(consumer, std::ref(got_a));
@@ -200,10 +202,12 @@ void channel_mpmc(std::size_t capacity) {
   Chan<int> ch(capacity);
   std::vector<int> got_a, got_b;
   auto producer = [&](int tag) {
-    for (int i = 0; i < 2; ++i) ch.send(tag * 10 + i);
+    for (int i = 0; i < 2; ++i)
+      ch.send(tag * 10 + i);
   };
   auto consumer = [&](std::vector<int>* got) {
-    while (auto v = ch.recv()) got->push_back(*v);
+    while (auto v = ch.recv())
+      got->push_back(*v);
   };
   weft::thread c1(consumer, &got_a);
   weft::thread c2(consumer, &got_b);
@@ -256,7 +260,8 @@ void channel_close_wakes_everyone(std::size_t capacity) {
   weft::atomic<int> receivers_closed{0};
   weft::atomic<int> sends_ok{0}, sends_refused{0}, received{0};
   auto receiver = [&] {
-    while (ch.recv()) received.fetch_add(1);
+    while (ch.recv())
+      received.fetch_add(1);
     receivers_closed.fetch_add(1);
   };
   auto sender = [&] {
@@ -294,12 +299,13 @@ inline void select_takes_each_value_once() {
     }
   });
   for (int i = 0; i < 2; ++i) {
-    weft::select(weft::recv(a, [&](std::optional<int> v) {
-                   if (v) {
-                     sum.fetch_add(*v);
-                     count.fetch_add(1);
-                   }
-                 }),
+    weft::select(weft::recv(a,
+                            [&](std::optional<int> v) {
+                              if (v) {
+                                sum.fetch_add(*v);
+                                count.fetch_add(1);
+                              }
+                            }),
                  weft::recv(b,
                             [&](std::optional<int> v) {
                               if (v) {
@@ -340,8 +346,10 @@ inline void naive_select_loses_values() {
       ++count;
     }
   }
-  while (auto v = a.try_recv()) sum += *v, ++count;
-  while (auto v = b.try_recv()) sum += *v, ++count;
+  while (auto v = a.try_recv())
+    sum += *v, ++count;
+  while (auto v = b.try_recv())
+    sum += *v, ++count;
   WEFT_ASSERT(sum == 3 && count == 2);
 }
 
@@ -469,7 +477,9 @@ struct scenario {
 };
 
 // How GoogleTest prints a scenario parameter.
-inline void PrintTo(const scenario& s, std::ostream* os) { *os << s.component << ": " << s.name; }
+inline void PrintTo(const scenario& s, std::ostream* os) {
+  *os << s.component << ": " << s.name;
+}
 
 inline weft::model::options bounded_dfs(int bound, std::size_t budget) {
   weft::model::options o;
@@ -511,15 +521,15 @@ inline std::vector<scenario> primitive_scenarios() {
                  [] { channel_each_receiver_gets_one<lost_wakeup_channel>(3); }, failure::deadlock,
                  random_search(20000)});
   out.push_back({"channel mutant", "close that wakes nobody is caught",
-                 [] { channel_close_wakes_everyone<silent_close_channel>(1); },
-                 failure::deadlock, random_search(20000)});
+                 [] { channel_close_wakes_everyone<silent_close_channel>(1); }, failure::deadlock,
+                 random_search(20000)});
   out.push_back({"channel mutant", "racy receive (lost/duplicated value) is caught",
                  [] { channel_mpmc<racy_recv_channel>(3); }, failure::assertion,
                  random_search(20000)});
   out.push_back({"select", "takes each value exactly once", select_takes_each_value_once,
                  failure::none, bounded_dfs(2, 50000)});
-  out.push_back({"select", "rendezvous select fires exactly one case",
-                 select_rendezvous_fires_once, failure::none, bounded_dfs(2, 50000)});
+  out.push_back({"select", "rendezvous select fires exactly one case", select_rendezvous_fires_once,
+                 failure::none, bounded_dfs(2, 50000)});
   out.push_back({"select mutant", "polling select that drops a value is caught",
                  naive_select_loses_values, failure::assertion, bounded_dfs(2, 1000)});
   out.push_back({"context", "cancellation reaches every descendant",

@@ -11,7 +11,9 @@ namespace {
 
 class RateLimiterModel : public ::testing::TestWithParam<weft::scenarios::scenario> {};
 
-TEST_P(RateLimiterModel, MeetsExpectation) { weft::scenarios::expect_meets(GetParam()); }
+TEST_P(RateLimiterModel, MeetsExpectation) {
+  weft::scenarios::expect_meets(GetParam());
+}
 
 INSTANTIATE_TEST_SUITE_P(All, RateLimiterModel,
                          ::testing::ValuesIn(weft::scenarios::rate_limiter_scenarios()),

@@ -70,8 +70,8 @@ class mutant_limiter {
       lim->refill();
       // BUG (greedy_cancel): later reservations counted on this token; a correct bucket
       // gives back only interval - (latest act_at - act_at).
-      lim->tokens_ns_.store(std::min(lim->tokens_ns_.load() + lim->interval_,
-                                     lim->burst_ * lim->interval_));
+      lim->tokens_ns_.store(
+          std::min(lim->tokens_ns_.load() + lim->interval_, lim->burst_ * lim->interval_));
     }
   };
 
@@ -138,7 +138,8 @@ class admissions {
   void check(std::chrono::nanoseconds interval, std::int64_t burst, std::int64_t start) {
     std::sort(times_.begin(), times_.end());
     for (std::size_t i = 0; i < times_.size(); ++i) {
-      WEFT_ASSERT(static_cast<std::int64_t>(i + 1) <= burst + (times_[i] - start) / interval.count());
+      WEFT_ASSERT(static_cast<std::int64_t>(i + 1) <=
+                  burst + (times_[i] - start) / interval.count());
       for (std::size_t j = i; j < times_.size(); ++j) {
         const auto in_window = static_cast<std::int64_t>(j - i + 1);
         WEFT_ASSERT(in_window <= burst + (times_[j] - times_[i]) / interval.count());
@@ -151,7 +152,9 @@ class admissions {
   std::vector<std::int64_t> times_;  // [m_]
 };
 
-inline void sleep_ms(int ms) { weft::this_thread::sleep_for(std::chrono::milliseconds(ms)); }
+inline void sleep_ms(int ms) {
+  weft::this_thread::sleep_for(std::chrono::milliseconds(ms));
+}
 
 // ---------------------------------------------------------------------------------------
 // Scenarios
@@ -268,8 +271,8 @@ inline std::vector<scenario> rate_limiter_scenarios() {
                  [] { limiter_random_operations<weft::rate_limiter>(); }, failure::none,
                  exact_time(pct_search(budget(20000)))});
   out.push_back({"rate limiter mutant", "refill past the burst is caught",
-                 [] { limiter_admits_within_rate<uncapped_limiter<void>>(); },
-                 failure::assertion, exact_time(bounded_dfs(bound(2), budget(100000)))});
+                 [] { limiter_admits_within_rate<uncapped_limiter<void>>(); }, failure::assertion,
+                 exact_time(bounded_dfs(bound(2), budget(100000)))});
   out.push_back({"rate limiter mutant", "check-then-take in two critical sections is caught",
                  [] { limiter_admits_within_rate<racy_limiter<void>>(); }, failure::assertion,
                  exact_time(bounded_dfs(bound(2), budget(100000)))});

@@ -134,7 +134,7 @@ TEST(RateLimiter, WaitGivesUpAtOnceWhenTheDeadlineIsTooSoon) {
     const auto t0 = weft::clock::now();
     EXPECT_FALSE(l.wait(ctx));
     EXPECT_EQ(weft::clock::now() - t0, 0ms);  // did not wait
-    EXPECT_FALSE(ctx.err());                   // Go: "would exceed context deadline"
+    EXPECT_FALSE(ctx.err());                  // Go: "would exceed context deadline"
     weft::this_thread::sleep_for(1s);
     EXPECT_TRUE(l.allow());  // nothing was taken
     cancel();
@@ -182,7 +182,8 @@ TEST(RateLimiter, MoreThanTheBurstCanNeverBeMet) {
 
 TEST(RateLimiter, InfiniteRateAllowsEverything) {
   weft::rate_limiter l(weft::rate_limiter::inf, 0);
-  for (int i = 0; i < 100; ++i) EXPECT_TRUE(l.allow(1000));
+  for (int i = 0; i < 100; ++i)
+    EXPECT_TRUE(l.allow(1000));
   EXPECT_TRUE(l.reserve(5).ok());
   EXPECT_TRUE(l.wait(7));
   weft::rate_limiter z(0ms, 1);

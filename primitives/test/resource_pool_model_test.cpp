@@ -11,7 +11,9 @@ namespace {
 
 class ResourcePoolModel : public ::testing::TestWithParam<weft::scenarios::scenario> {};
 
-TEST_P(ResourcePoolModel, MeetsExpectation) { weft::scenarios::expect_meets(GetParam()); }
+TEST_P(ResourcePoolModel, MeetsExpectation) {
+  weft::scenarios::expect_meets(GetParam());
+}
 
 INSTANTIATE_TEST_SUITE_P(All, ResourcePoolModel,
                          ::testing::ValuesIn(weft::scenarios::resource_pool_scenarios()),

@@ -52,11 +52,11 @@ class weft_rpool {
 // Mutants: a condition-variable pool with one classic bug each.
 
 enum class rpool_bug {
-  racy_slot,       // checks for a free slot and takes it in two critical sections
-  double_release,  // release() does not forget the resource: the lease's end returns it again
-  leaky_factory,   // a factory that throws keeps its slot
-  leaky_discard,   // discard() destroys the resource but keeps its slot
-  close_wakes_one, // close() wakes one waiter instead of all
+  racy_slot,        // checks for a free slot and takes it in two critical sections
+  double_release,   // release() does not forget the resource: the lease's end returns it again
+  leaky_factory,    // a factory that throws keeps its slot
+  leaky_discard,    // discard() destroys the resource but keeps its slot
+  close_wakes_one,  // close() wakes one waiter instead of all
 };
 
 template <rpool_bug Bug>
@@ -129,7 +129,8 @@ class mutant_rpool {
         cv_.notify_all();
       }
     }
-    for (int& id : doomed) destroyer_(id);
+    for (int& id : doomed)
+      destroyer_(id);
   }
 
  private:
@@ -157,7 +158,7 @@ class mutant_rpool {
   const std::size_t max_;
   weft::mutex m_;
   weft::condition_variable cv_;
-  std::deque<int> idle_;  // [m_]
+  std::deque<int> idle_;   // [m_]
   std::size_t total_ = 0;  // [m_]
   bool closed_ = false;    // [m_]
 };
@@ -310,8 +311,8 @@ inline std::vector<scenario> resource_pool_scenarios() {
   // Three creations must all pass the check before any takes its slot: more preemptions
   // than bound 2 allows, so this one is found by PCT.
   out.push_back({"resource pool mutant", "check-then-take of a slot is caught",
-                 [] { rpool_bounded_and_exclusive<racy_slot_rpool<void>>(); },
-                 failure::assertion, pct_search(budget(20000))});
+                 [] { rpool_bounded_and_exclusive<racy_slot_rpool<void>>(); }, failure::assertion,
+                 pct_search(budget(20000))});
   out.push_back({"resource pool mutant", "a resource returned twice is caught",
                  [] { rpool_bounded_and_exclusive<double_release_rpool<void>>(); },
                  failure::assertion, bounded_dfs(2, budget(20000))});

@@ -69,7 +69,7 @@ TEST(ResourcePool, CreatesLazilyAndReusesTheMostRecentlyReturned) {
     EXPECT_NE(a->id, b->id);
     first_id = b->id;
     a.release();  // returned before b
-  }                // b returned last
+  }               // b returned last
   auto c = pool.acquire();
   EXPECT_EQ(c->id, first_id);  // LIFO: the hottest one
   EXPECT_EQ(t.made.load(), 2);
@@ -349,14 +349,16 @@ TEST(ResourcePool, ManyThreadsNeverExceedMaxLiveResources) {
       }
     });
   }
-  for (auto& th : threads) th.join();
+  for (auto& th : threads)
+    th.join();
   EXPECT_LE(t.peak.load(), 3);
   EXPECT_EQ(pool.stats().in_use, 0u);
 }
 
 TEST(ResourcePool, RejectsBadOptions) {
   EXPECT_THROW(weft::resource_pool<conn>([] { return conn{}; }, sized(0)), std::invalid_argument);
-  EXPECT_THROW(weft::resource_pool<conn>([] { return conn{}; }, sized(1, 2)), std::invalid_argument);
+  EXPECT_THROW(weft::resource_pool<conn>([] { return conn{}; }, sized(1, 2)),
+               std::invalid_argument);
   EXPECT_THROW(weft::resource_pool<conn>({}, sized(1)), std::invalid_argument);
 }
 

@@ -10,7 +10,9 @@ namespace {
 
 class SemaphoreModel : public ::testing::TestWithParam<weft::scenarios::scenario> {};
 
-TEST_P(SemaphoreModel, MeetsExpectation) { weft::scenarios::expect_meets(GetParam()); }
+TEST_P(SemaphoreModel, MeetsExpectation) {
+  weft::scenarios::expect_meets(GetParam());
+}
 
 INSTANTIATE_TEST_SUITE_P(All, SemaphoreModel,
                          ::testing::ValuesIn(weft::scenarios::semaphore_scenarios()),

@@ -187,7 +187,9 @@ void semaphore_never_over_admits() {
 
 // Arrival order without spinning: virtual time moves only when every thread is blocked,
 // so after sleep_for(k) every thread that was going to block has blocked.
-inline void after(int ms) { weft::this_thread::sleep_for(std::chrono::milliseconds(ms)); }
+inline void after(int ms) {
+  weft::this_thread::sleep_for(std::chrono::milliseconds(ms));
+}
 
 // The body holds all 2 permits; `big` queues for 2, then `small` for 1. The body gives
 // back one permit and then the other: FIFO grants both to `big` first, so `small` runs
@@ -302,11 +304,11 @@ inline std::vector<scenario> semaphore_scenarios() {
                  [] { semaphore_never_over_admits<weft::weighted_semaphore>(); }, failure::none,
                  pct_search(budget(3000))});
   out.push_back({"semaphore", "FIFO: a large head is served before smaller later requests",
-                 [] { semaphore_fifo_large_head_first<weft::weighted_semaphore>(); },
-                 failure::none, bounded_dfs(bound(2), budget(200000))});
+                 [] { semaphore_fifo_large_head_first<weft::weighted_semaphore>(); }, failure::none,
+                 bounded_dfs(bound(2), budget(200000))});
   out.push_back({"semaphore", "FIFO (pct)",
-                 [] { semaphore_fifo_large_head_first<weft::weighted_semaphore>(); },
-                 failure::none, pct_search(budget(3000))});
+                 [] { semaphore_fifo_large_head_first<weft::weighted_semaphore>(); }, failure::none,
+                 pct_search(budget(3000))});
   out.push_back({"semaphore", "a timed-out head wakes the followers that fit",
                  [] { semaphore_timed_out_head_wakes_followers<weft::weighted_semaphore>(); },
                  failure::none, bounded_dfs(bound(2), budget(200000))});
@@ -314,10 +316,11 @@ inline std::vector<scenario> semaphore_scenarios() {
                  semaphore_cancelled_head_wakes_followers, failure::none,
                  bounded_dfs(bound(2), budget(200000))});
   out.push_back({"semaphore", "release racing a cancellation loses no permit",
-                 semaphore_release_races_cancel, failure::none, bounded_dfs(bound(2), budget(200000))});
+                 semaphore_release_races_cancel, failure::none,
+                 bounded_dfs(bound(2), budget(200000))});
   out.push_back({"semaphore", "a release racing an acquirer going to sleep (dfs)",
-                 [] { semaphore_release_races_enqueue<weft::weighted_semaphore>(); },
-                 failure::none, bounded_dfs(bound(2), budget(200000))});
+                 [] { semaphore_release_races_enqueue<weft::weighted_semaphore>(); }, failure::none,
+                 bounded_dfs(bound(2), budget(200000))});
   out.push_back({"semaphore mutant", "a lock-free release that misses a sleeper is caught",
                  [] { semaphore_release_races_enqueue<flagless_semaphore<void>>(); },
                  failure::deadlock, bounded_dfs(2, budget(200000))});

@@ -7,8 +7,8 @@
 #include <chrono>
 #include <thread>
 
-#include "test_util.hpp"
 #include "scenario_driver.hpp"
+#include "test_util.hpp"
 #include "weft/context.hpp"
 #include "weft/errors.hpp"
 #include "weft/gtest.hpp"
@@ -98,7 +98,7 @@ TEST(WeightedSemaphore, FifoLargeHeadBlocksSmallerRequests) {
   ASSERT_TRUE(eventually([&] { return s.waiting() == 1; }));
   std::thread small([&] { s.acquire(1); });
   ASSERT_TRUE(eventually([&] { return s.waiting() == 2; }));
-  EXPECT_EQ(s.available(), 1);      // the small request would fit...
+  EXPECT_EQ(s.available(), 1);     // the small request would fit...
   EXPECT_FALSE(s.try_acquire(1));  // ...but nobody passes the head
   EXPECT_EQ(s.waiting(), 2u);
   s.release(2);  // 3 free: exactly the head's request
@@ -216,7 +216,8 @@ TEST(WeightedSemaphore, ManyThreadsNeverOverAdmit) {
       }
     });
   }
-  for (auto& t : threads) t.join();
+  for (auto& t : threads)
+    t.join();
   EXPECT_LE(peak.load(), 3);
   EXPECT_EQ(s.available(), 3);
 }

@@ -11,7 +11,9 @@ namespace {
 
 class WorkerPoolModel : public ::testing::TestWithParam<weft::scenarios::scenario> {};
 
-TEST_P(WorkerPoolModel, MeetsExpectation) { weft::scenarios::expect_meets(GetParam()); }
+TEST_P(WorkerPoolModel, MeetsExpectation) {
+  weft::scenarios::expect_meets(GetParam());
+}
 
 INSTANTIATE_TEST_SUITE_P(All, WorkerPoolModel,
                          ::testing::ValuesIn(weft::scenarios::worker_pool_scenarios()),

@@ -78,7 +78,8 @@ class mutant_pool {
   mutant_pool(std::size_t min, std::size_t max, std::size_t capacity, bool block)
       : max_(max), capacity_(capacity), block_(block) {
     std::lock_guard<weft::mutex> g(m_);
-    for (std::size_t i = 0; i < min; ++i) spawn_locked();
+    for (std::size_t i = 0; i < min; ++i)
+      spawn_locked();
   }
   ~mutant_pool() { shutdown(); }
 
@@ -106,14 +107,16 @@ class mutant_pool {
       work_.notify_all();
       room_.notify_all();
       if constexpr (Bug == pool_bug::join_under_lock) {
-        for (auto& t : threads_) t.join();  // BUG: the workers need m_ to finish
+        for (auto& t : threads_)
+          t.join();  // BUG: the workers need m_ to finish
         threads_.clear();
         return;
       }
       ts = std::move(threads_);
       threads_.clear();
     }
-    for (auto& t : ts) t.join();
+    for (auto& t : ts)
+      t.join();
   }
 
   std::vector<std::function<void()>> shutdown_now() {
@@ -214,7 +217,8 @@ void pool_accepted_once_rejected_never() {
   try_one(3);
   t.join();
   pool.shutdown();
-  for (int i = 0; i < 4; ++i) WEFT_ASSERT(runs[i].load() == (accepted[i] ? 1 : 0));
+  for (int i = 0; i < 4; ++i)
+    WEFT_ASSERT(runs[i].load() == (accepted[i] ? 1 : 0));
 }
 
 // Three tasks queued for one worker, then shutdown_now() while the worker runs: the tasks
@@ -223,13 +227,17 @@ template <class Pool>
 void pool_shutdown_now_returns_the_unstarted() {
   std::array<weft::atomic<int>, 3> runs{};
   Pool pool(1, 1, 3, false);
-  for (int i = 0; i < 3; ++i) pool.submit([&runs, i] { runs[i].fetch_add(1); });
+  for (int i = 0; i < 3; ++i)
+    pool.submit([&runs, i] { runs[i].fetch_add(1); });
   auto pending = pool.shutdown_now();  // the running task, if any, has returned
   int started = 0;
-  for (auto& r : runs) started += r.load();
+  for (auto& r : runs)
+    started += r.load();
   WEFT_ASSERT(started + static_cast<int>(pending.size()) == 3);
-  for (auto& f : pending) f();
-  for (auto& r : runs) WEFT_ASSERT(r.load() == 1);
+  for (auto& f : pending)
+    f();
+  for (auto& r : runs)
+    WEFT_ASSERT(r.load() == 1);
 }
 
 // A pool of 1..2 workers under two submitting threads; every task and the submitters look
@@ -284,7 +292,8 @@ void pool_submit_resize_shutdown() {
   submitter.join();
   resizer.join();
   pool.shutdown();  // the submitter may have been accepted after the first one began
-  for (int i = 0; i < 3; ++i) WEFT_ASSERT(runs[i].load() == (accepted[i] ? 1 : 0));
+  for (int i = 0; i < 3; ++i)
+    WEFT_ASSERT(runs[i].load() == (accepted[i] ? 1 : 0));
 }
 
 inline std::vector<scenario> worker_pool_scenarios() {
@@ -324,8 +333,8 @@ inline std::vector<scenario> worker_pool_scenarios() {
                  [] { pool_shutdown_now_returns_the_unstarted<lossy_stop_pool<void>>(); },
                  failure::assertion, bounded_dfs(bound(2), budget(20000))});
   out.push_back({"worker pool mutant", "growing past max_workers is caught",
-                 [] { pool_workers_within_bounds<overgrowing_pool<void>>(); },
-                 failure::assertion, bounded_dfs(bound(2), budget(20000))});
+                 [] { pool_workers_within_bounds<overgrowing_pool<void>>(); }, failure::assertion,
+                 bounded_dfs(bound(2), budget(20000))});
   out.push_back({"worker pool mutant", "joining the workers under the pool's lock is caught",
                  [] { pool_submit_resize_shutdown<join_under_lock_pool<void>>(); },
                  failure::deadlock, bounded_dfs(bound(2), budget(20000))});

@@ -50,8 +50,10 @@ weft::worker_pool_options opts(std::size_t min, std::size_t max, std::size_t cap
 TEST(WorkerPool, RunsTasksAndReturnsTheirResults) {
   weft::worker_pool pool(2);
   std::vector<weft::task_handle<int>> hs;
-  for (int i = 0; i < 50; ++i) hs.push_back(pool.submit([i] { return i * i; }));
-  for (int i = 0; i < 50; ++i) EXPECT_EQ(hs[i].get(), i * i);
+  for (int i = 0; i < 50; ++i)
+    hs.push_back(pool.submit([i] { return i * i; }));
+  for (int i = 0; i < 50; ++i)
+    EXPECT_EQ(hs[i].get(), i * i);
   auto v = pool.submit([] {});
   v.get();
   EXPECT_EQ(pool.stats().completed, 51u);
@@ -138,8 +140,8 @@ TEST(WorkerPool, RejectPolicyThrowsWhenFullAndTheTaskNeverRuns) {
 }
 
 TEST(WorkerPool, TrySubmitNeverBlocksOrRunsOnTheCaller) {
-  for (auto policy : {overflow_policy::block, overflow_policy::caller_runs,
-                      overflow_policy::drop_oldest}) {
+  for (auto policy :
+       {overflow_policy::block, overflow_policy::caller_runs, overflow_policy::drop_oldest}) {
     weft::worker_pool pool(opts(1, 1, 1, policy));
     gate g;
     auto running = pool.submit(g.waiter());
@@ -222,7 +224,8 @@ TEST(WorkerPool, ShutdownDrainsTheQueueThenRejects) {
   std::atomic<int> ran{0};
   gate g;
   auto first = pool.submit(g.waiter());
-  for (int i = 0; i < 20; ++i) pool.submit([&] { ++ran; });
+  for (int i = 0; i < 20; ++i)
+    pool.submit([&] { ++ran; });
   std::thread opener([&] {
     EXPECT_TRUE(eventually([&] { return pool.stats().queued == 20; }));
     g.open();
@@ -266,7 +269,8 @@ TEST(WorkerPool, ShutdownNowReturnsExactlyTheUnstartedTasks) {
   });
   ASSERT_TRUE(eventually([&] { return pool.stats().active == 1; }));
   std::vector<weft::task_handle<int>> queued;
-  for (int i = 0; i < 3; ++i) queued.push_back(pool.submit([i] { return i; }));
+  for (int i = 0; i < 3; ++i)
+    queued.push_back(pool.submit([i] { return i; }));
   std::thread opener([&] {
     EXPECT_TRUE(eventually([&] { return pool.context().err() == weft::context_errc::cancelled; }));
     g.open();
@@ -278,7 +282,7 @@ TEST(WorkerPool, ShutdownNowReturnsExactlyTheUnstartedTasks) {
   ASSERT_EQ(pending.size(), 3u);
   EXPECT_EQ(pending[0].id(), queued[0].id());
   EXPECT_EQ(pending[2].id(), queued[2].id());
-  pending[1]();  // run one here
+  pending[1]();     // run one here
   pending.clear();  // drop the others
   EXPECT_THROW(queued[0].get(), weft::task_cancelled);
   EXPECT_EQ(queued[1].get(), 1);
@@ -297,14 +301,16 @@ TEST(WorkerPool, GrowsOnQueueDepthUpToMax) {
   weft::worker_pool pool(opts(1, 3, 100, overflow_policy::block));
   gate g;
   std::vector<weft::task_handle<void>> hs;
-  for (int i = 0; i < 6; ++i) hs.push_back(pool.submit(g.waiter()));
+  for (int i = 0; i < 6; ++i)
+    hs.push_back(pool.submit(g.waiter()));
   ASSERT_TRUE(eventually([&] { return pool.stats().active == 3; }));
   const auto s = pool.stats();
   EXPECT_EQ(s.workers, 3u);
   EXPECT_EQ(s.peak_workers, 3u);
   EXPECT_EQ(s.queued, 3u);
   g.open();
-  for (auto& h : hs) h.get();
+  for (auto& h : hs)
+    h.get();
 }
 
 TEST(WorkerPool, RetiresIdleWorkersAboveTheMinimumOnVirtualTime) {
@@ -315,14 +321,16 @@ TEST(WorkerPool, RetiresIdleWorkersAboveTheMinimumOnVirtualTime) {
     weft::weighted_semaphore hold(3);
     hold.acquire(3);
     std::vector<weft::task_handle<void>> hs;
-    for (int i = 0; i < 3; ++i) hs.push_back(pool.submit([&] {
-      hold.acquire(1);
-      hold.release(1);
-    }));
+    for (int i = 0; i < 3; ++i)
+      hs.push_back(pool.submit([&] {
+        hold.acquire(1);
+        hold.release(1);
+      }));
     weft::this_thread::sleep_for(1ms);  // every worker has started and blocked
     EXPECT_EQ(pool.stats().workers, 3u);
     hold.release(3);
-    for (auto& h : hs) h.get();
+    for (auto& h : hs)
+      h.get();
     const auto t0 = weft::clock::now();
     weft::this_thread::sleep_for(29s);
     EXPECT_EQ(pool.stats().workers, 3u);

@@ -102,7 +102,9 @@ engine_outcome model_executor::run(const run_once& once, const run_settings& set
   return out;
 }
 
-stress_executor::stress_executor() { opts_.iterations = 100; }
+stress_executor::stress_executor() {
+  opts_.iterations = 100;
+}
 
 stress_executor::stress_executor(weft::stress::options opts) : opts_(std::move(opts)) {}
 
@@ -135,10 +137,14 @@ engine_outcome stress_executor::run(const run_once& once, const run_settings& se
 std::shared_ptr<const executor> model_mode(weft::model::options opts) {
   return std::make_shared<model_executor>(std::move(opts));
 }
-std::shared_ptr<const executor> model_mode() { return std::make_shared<model_executor>(); }
+std::shared_ptr<const executor> model_mode() {
+  return std::make_shared<model_executor>();
+}
 std::shared_ptr<const executor> stress_mode(weft::stress::options opts) {
   return std::make_shared<stress_executor>(std::move(opts));
 }
-std::shared_ptr<const executor> stress_mode() { return std::make_shared<stress_executor>(); }
+std::shared_ptr<const executor> stress_mode() {
+  return std::make_shared<stress_executor>();
+}
 
 }  // namespace weft::prop

@@ -31,7 +31,9 @@ std::string call_args(const std::string& args_json) {
   }
 }
 
-std::string stamp(std::uint64_t t) { return t == never ? "-" : std::to_string(t); }
+std::string stamp(std::uint64_t t) {
+  return t == never ? "-" : std::to_string(t);
+}
 
 }  // namespace
 
@@ -136,7 +138,8 @@ std::string format_history(const history& h, const std::vector<std::string>* des
     return h[a].invoke != h[b].invoke ? h[a].invoke < h[b].invoke : a < b;
   });
   std::size_t width = 19;  // "operation -> result"
-  for (std::size_t i = 0; i < h.size(); ++i) width = std::max(width, text(i).size());
+  for (std::size_t i = 0; i < h.size(); ++i)
+    width = std::max(width, text(i).size());
   std::string out = "  thread  " + pad("operation -> result", width) + "  invoke  return\n";
   for (const std::size_t i : order) {
     const operation& o = h[i];

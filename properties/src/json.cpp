@@ -63,7 +63,8 @@ class reader {
     const std::size_t start = pos_;
     auto digits = [&] {
       const std::size_t d = pos_;
-      while (pos_ < s_.size() && s_[pos_] >= '0' && s_[pos_] <= '9') ++pos_;
+      while (pos_ < s_.size() && s_[pos_] >= '0' && s_[pos_] <= '9')
+        ++pos_;
       return pos_ - d;
     };
     if (s_[pos_] == '-') ++pos_;
@@ -136,14 +137,30 @@ class reader {
       if (pos_ >= s_.size()) fail("unterminated escape");
       const char e = s_[pos_++];
       switch (e) {
-        case '"': out += '"'; break;
-        case '\\': out += '\\'; break;
-        case '/': out += '/'; break;
-        case 'b': out += '\b'; break;
-        case 'f': out += '\f'; break;
-        case 'n': out += '\n'; break;
-        case 'r': out += '\r'; break;
-        case 't': out += '\t'; break;
+        case '"':
+          out += '"';
+          break;
+        case '\\':
+          out += '\\';
+          break;
+        case '/':
+          out += '/';
+          break;
+        case 'b':
+          out += '\b';
+          break;
+        case 'f':
+          out += '\f';
+          break;
+        case 'n':
+          out += '\n';
+          break;
+        case 'r':
+          out += '\r';
+          break;
+        case 't':
+          out += '\t';
+          break;
         case 'u': {
           std::uint32_t cp = hex4();
           if (cp >= 0xD800 && cp < 0xDC00 && s_.substr(pos_, 2) == "\\u") {
@@ -155,7 +172,8 @@ class reader {
           append_utf8(out, cp);
           break;
         }
-        default: fail(std::string("bad escape '\\") + e + "'");
+        default:
+          fail(std::string("bad escape '\\") + e + "'");
       }
     }
   }
@@ -287,7 +305,9 @@ std::uint64_t value::as_uint() const {
   return v;
 }
 
-double value::as_double() const { return std::strtod(number_text().c_str(), nullptr); }
+double value::as_double() const {
+  return std::strtod(number_text().c_str(), nullptr);
+}
 
 const std::string& value::as_string() const {
   if (kind_ != kind::string) wrong_kind("a string");
@@ -320,10 +340,18 @@ std::string value::dump() const {
 
 void value::dump_to(std::string& out) const {
   switch (kind_) {
-    case kind::null: out += "null"; return;
-    case kind::boolean: out += bool_ ? "true" : "false"; return;
-    case kind::number: out += text_; return;
-    case kind::string: write_string(out, text_); return;
+    case kind::null:
+      out += "null";
+      return;
+    case kind::boolean:
+      out += bool_ ? "true" : "false";
+      return;
+    case kind::number:
+      out += text_;
+      return;
+    case kind::string:
+      write_string(out, text_);
+      return;
     case kind::array:
       out += '[';
       for (std::size_t i = 0; i < array_.size(); ++i) {
@@ -345,19 +373,35 @@ void value::dump_to(std::string& out) const {
   }
 }
 
-value value::parse(std::string_view text) { return reader(text).parse_document(); }
+value value::parse(std::string_view text) {
+  return reader(text).parse_document();
+}
 
 void write_string(std::string& out, std::string_view s) {
   out += '"';
   for (const char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           char buf[8];

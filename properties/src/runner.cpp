@@ -47,7 +47,8 @@ std::string indent(const std::string& text, const std::string& prefix) {
   std::size_t start = 0;
   while (start < text.size()) {
     const std::size_t end = text.find('\n', start);
-    const std::string line = text.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    const std::string line =
+        text.substr(start, end == std::string::npos ? std::string::npos : end - start);
     out += prefix + line + "\n";
     if (end == std::string::npos) break;
     start = end + 1;
@@ -59,10 +60,14 @@ std::string indent(const std::string& text, const std::string& prefix) {
 
 std::string_view to_string(violation v) noexcept {
   switch (v) {
-    case violation::none: return "none";
-    case violation::not_linearizable: return "not linearizable";
-    case violation::invariant: return "invariant violated";
-    case violation::execution: return "execution failed";
+    case violation::none:
+      return "none";
+    case violation::not_linearizable:
+      return "not linearizable";
+    case violation::invariant:
+      return "invariant violated";
+    case violation::execution:
+      return "execution failed";
   }
   return "?";
 }
@@ -77,8 +82,7 @@ std::ostream& operator<<(std::ostream& os, const failure_report& r) {
   os << r.headline << " (" << r.executor << " mode)\n\n"
      << "scenario, with what each call returned:\n"
      << format_scenario(r.minimal, &r.results) << "\n"
-     << "history (" << (r.executor == "model" ? "logical time" : "global counter")
-     << " stamps):\n"
+     << "history (" << (r.executor == "model" ? "logical time" : "global counter") << " stamps):\n"
      << format_history(r.ops, r.shown.size() == r.ops.size() ? &r.shown : nullptr) << "\n";
   if (r.kind == violation::not_linearizable) {
     os << "why:\n" << indent(r.explanation, "  ") << "\n";
@@ -126,10 +130,12 @@ config resolve_config(const config& given, const std::string& spec_name) {
   config cfg = given;
   if (cfg.name.empty()) cfg.name = spec_name;
   if (cfg.use_environment) {
-    if (const char* v = env("WEFT_PROP_SCENARIOS")) cfg.scenarios = static_cast<int>(number("WEFT_PROP_SCENARIOS", v));
+    if (const char* v = env("WEFT_PROP_SCENARIOS"))
+      cfg.scenarios = static_cast<int>(number("WEFT_PROP_SCENARIOS", v));
     if (const char* v = env("WEFT_SCHEDULES")) cfg.runs = number("WEFT_SCHEDULES", v);
     if (const char* v = env("WEFT_SEED")) cfg.seed = number("WEFT_SEED", v);
-    if (const char* v = env("WEFT_PROP_THREADS")) cfg.shape.threads = number("WEFT_PROP_THREADS", v);
+    if (const char* v = env("WEFT_PROP_THREADS"))
+      cfg.shape.threads = number("WEFT_PROP_THREADS", v);
     if (const char* v = env("WEFT_PROP_OPS")) cfg.shape.ops_per_thread = number("WEFT_PROP_OPS", v);
     if (const char* v = env("WEFT_PROP_HISTORY_DIR")) cfg.history_dir = v;
     if (cfg.executors.empty()) {
@@ -138,7 +144,8 @@ config resolve_config(const config& given, const std::string& spec_name) {
         if (mode == "model" || mode == "both") cfg.executors.push_back(model_mode());
         if (mode == "stress" || mode == "both") cfg.executors.push_back(stress_mode());
         if (cfg.executors.empty()) {
-          throw std::invalid_argument("WEFT_PROP_MODE=\"" + mode + "\": expected model, stress or both");
+          throw std::invalid_argument("WEFT_PROP_MODE=\"" + mode +
+                                      "\": expected model, stress or both");
         }
       }
     }
@@ -194,13 +201,16 @@ bool apply_rc_environment() {
   static const bool applied = [] {
     std::string params = env("RC_PARAMS") != nullptr ? env("RC_PARAMS") : "";
     const std::string before = params;
-    if (const char* n = env("WEFT_PROP_SCENARIOS"); n != nullptr && params.find("max_success=") == std::string::npos) {
+    if (const char* n = env("WEFT_PROP_SCENARIOS");
+        n != nullptr && params.find("max_success=") == std::string::npos) {
       params += std::string(params.empty() ? "" : " ") + "max_success=" + n;
     }
-    if (const char* s = env("WEFT_SEED"); s != nullptr && params.find("seed=") == std::string::npos) {
+    if (const char* s = env("WEFT_SEED");
+        s != nullptr && params.find("seed=") == std::string::npos) {
       params += std::string(params.empty() ? "" : " ") + "seed=" + s;
     }
-    if (params != before) ::setenv("RC_PARAMS", params.c_str(), 1);  // NOLINT(concurrency-mt-unsafe): static init
+    if (params != before)
+      ::setenv("RC_PARAMS", params.c_str(), 1);  // NOLINT(concurrency-mt-unsafe): static init
     return true;
   }();
   return applied;
@@ -209,7 +219,8 @@ bool apply_rc_environment() {
 std::string save_failure(const config& cfg, const std::string& name, const history& h) {
   if (cfg.history_dir.empty()) return {};
   std::string file;
-  for (const char c : name) file += (std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '_') ? c : '_';
+  for (const char c : name)
+    file += (std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '_') ? c : '_';
   std::filesystem::create_directories(cfg.history_dir);
   const std::string path = (std::filesystem::path(cfg.history_dir) / (file + ".jsonl")).string();
   save_history(path, h);

@@ -35,7 +35,9 @@ using weft::testing::found;
 using weft::testing::passed;
 
 constexpr int nodes = 7;
-constexpr int parent_of(int i) { return (i - 1) / 2; }
+constexpr int parent_of(int i) {
+  return (i - 1) / 2;
+}
 constexpr bool is_descendant(int j, int i) {  // j strictly below i
   while (j > 0) {
     j = parent_of(j);
@@ -118,7 +120,8 @@ struct tree_model {
   friend std::ostream& operator<<(std::ostream& os, const tree_model& m) {
     static constexpr const char* names[] = {"live", "cancelling", "done"};
     os << "{";
-    for (int i = 0; i < nodes; ++i) os << (i ? ", " : "") << i << ": " << names[m.state[i]];
+    for (int i = 0; i < nodes; ++i)
+      os << (i ? ", " : "") << i << ": " << names[m.state[i]];
     return os << "}";
   }
 };
@@ -129,7 +132,8 @@ auto context_spec() {
   using err_outcomes = weft::prop::outcomes<int, tree_model>;
   const int cancelled = static_cast<int>(weft::context_errc::cancelled);
   return weft::prop::spec<T, tree_model>("context_tree")
-      .op("cancel", rc::gen::inRange(0, nodes), [](T& t, int i) { t.cancel(i); },
+      .op(
+          "cancel", rc::gen::inRange(0, nodes), [](T& t, int i) { t.cancel(i); },
           [](tree_model& m, int i) {
             m.state[i] = done;
             for (int j = 0; j < nodes; ++j) {
@@ -137,7 +141,8 @@ auto context_spec() {
             }
           })
       .weight(1)
-      .op("err", rc::gen::inRange(0, nodes), [](T& t, int i) { return t.err(i); },
+      .op(
+          "err", rc::gen::inRange(0, nodes), [](T& t, int i) { return t.err(i); },
           [cancelled](const tree_model& m, int i) {
             err_outcomes out;
             if (m.state[i] == done) return out.allow(cancelled, m);

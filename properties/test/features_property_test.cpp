@@ -82,11 +82,12 @@ auto cache_spec() {
   using C = slot_cache<Torn>;
   using result = std::optional<int>;
   return weft::prop::spec<C, cache_model>("slot_cache")
-      .op("put", rc::gen::inRange(0, 4), rc::gen::inRange(1, 4),
+      .op(
+          "put", rc::gen::inRange(0, 4), rc::gen::inRange(1, 4),
           [](C& c, int k, int v) { c.put(k, v); },
           [](cache_model& m, int k, int v) { m.data[k] = v; })
-      .op("get", rc::gen::inRange(0, 4),
-          [](C& c, int k) { return c.get(k); },
+      .op(
+          "get", rc::gen::inRange(0, 4), [](C& c, int k) { return c.get(k); },
           [](const cache_model& m, int k) {
             weft::prop::outcomes<result, cache_model> out;
             out.allow(std::nullopt, m);  // a miss is always allowed
@@ -145,11 +146,13 @@ auto counter_spec() {
   using M = counter_map<LostUpdate>;
   using model = std::map<int, int>;
   return weft::prop::spec<M, model>("counter_map")
-      .op("add", rc::gen::inRange(0, 4), rc::gen::inRange(1, 3),
+      .op(
+          "add", rc::gen::inRange(0, 4), rc::gen::inRange(1, 3),
           [](M& m, int k, int d) { return m.add(k, d); },
           [](model& m, int k, int d) { return m[k] += d; })
       .key([](int k, int) { return k; })
-      .op("get", rc::gen::inRange(0, 4), [](M& m, int k) { return m.get(k); },
+      .op(
+          "get", rc::gen::inRange(0, 4), [](M& m, int k) { return m.get(k); },
           [](model& m, int k) { return m[k]; })
       .key([](int k) { return k; });
 }
@@ -203,8 +206,10 @@ class tally {
 TEST(Features, VoidOperationsAndFinalInvariants) {
   int limit = 1000;
   auto s = weft::prop::spec<tally, int>("tally")
-               .op("bump", [](tally& t) { t.bump(); }, [](int& n) { ++n; })
-               .op("read", [](tally& t) { return t.read(); }, [](int& n) { return n; })
+               .op(
+                   "bump", [](tally& t) { t.bump(); }, [](int& n) { ++n; })
+               .op(
+                   "read", [](tally& t) { return t.read(); }, [](int& n) { return n; })
                .final_invariant("at most `limit` bumps",
                                 [&limit](const tally& t) { return t.read() <= limit; });
   EXPECT_TRUE(passed(weft::prop::check(s, quick(20, 20))));
@@ -239,8 +244,10 @@ template <bool BadOrder>
 auto locks_spec() {
   using L = two_locks<BadOrder>;
   return weft::prop::spec<L, int>("two_locks")
-      .op("ab", [](L& l) { return l.ab(); }, [](int&) { return 1; })
-      .op("ba", [](L& l) { return l.ba(); }, [](int&) { return 2; });
+      .op(
+          "ab", [](L& l) { return l.ab(); }, [](int&) { return 1; })
+      .op(
+          "ba", [](L& l) { return l.ba(); }, [](int&) { return 2; });
 }
 
 TEST(Features, DeadlockIsAnExecutionFailureWithPendingOperations) {

@@ -23,7 +23,9 @@ using weft::prop::json::value;
 
 TEST(Json, ParsesAndDumpsCanonically) {
   const value v = value::parse(R"( { "a" : [1, -2.5e3, true, null, "x\ny\u00e9"], "b": {} } )");
-  EXPECT_EQ(v.dump(), R"({"a":[1,-2.5e3,true,null,"x\ny)" "\xC3\xA9" R"("],"b":{}})");
+  EXPECT_EQ(v.dump(), R"({"a":[1,-2.5e3,true,null,"x\ny)"
+                      "\xC3\xA9"
+                      R"("],"b":{}})");
   ASSERT_NE(v.find("a"), nullptr);
   EXPECT_EQ(v.find("a")->as_array()[0].as_int(), 1);
   EXPECT_DOUBLE_EQ(v.find("a")->as_array()[1].as_double(), -2500.0);
@@ -142,10 +144,11 @@ TEST(History, JsonLinesRoundTripWithPendingOperations) {
   const weft::prop::history h = {op(1, "push", "[3]", "true", 0, 4), op(2, "pop", "[]", "3", 1, 5),
                                  op(2, "pop", "[]", "null", 6, weft::prop::never)};
   const std::string text = weft::prop::to_jsonl(h);
-  EXPECT_EQ(text,
-            "{\"thread\":1,\"op\":\"push\",\"args\":[3],\"result\":true,\"invoke\":0,\"return\":4}\n"
-            "{\"thread\":2,\"op\":\"pop\",\"args\":[],\"result\":3,\"invoke\":1,\"return\":5}\n"
-            "{\"thread\":2,\"op\":\"pop\",\"args\":[],\"result\":null,\"invoke\":6,\"return\":null}\n");
+  EXPECT_EQ(
+      text,
+      "{\"thread\":1,\"op\":\"push\",\"args\":[3],\"result\":true,\"invoke\":0,\"return\":4}\n"
+      "{\"thread\":2,\"op\":\"pop\",\"args\":[],\"result\":3,\"invoke\":1,\"return\":5}\n"
+      "{\"thread\":2,\"op\":\"pop\",\"args\":[],\"result\":null,\"invoke\":6,\"return\":null}\n");
   const auto back = weft::prop::parse_jsonl(text);
   ASSERT_EQ(back.size(), 3u);
   EXPECT_TRUE(back[2].pending());
@@ -166,8 +169,10 @@ TEST(History, ToleratesExtraFieldsAndBlankLines) {
 TEST(History, MalformedLinesNameTheLine) {
   const char* cases[] = {
       "{\"thread\":1,\"op\":\"a\",\"invoke\":0,\"return\":1}\nnot json\n",
-      "{\"thread\":1,\"op\":\"a\",\"invoke\":0,\"return\":1}\n{\"op\":\"a\",\"invoke\":0,\"return\":1}\n",
-      "{\"thread\":1,\"op\":\"a\",\"invoke\":0,\"return\":1}\n{\"thread\":1,\"op\":\"a\",\"invoke\":5,\"return\":1}\n",
+      "{\"thread\":1,\"op\":\"a\",\"invoke\":0,\"return\":1}\n{\"op\":\"a\",\"invoke\":0,"
+      "\"return\":1}\n",
+      "{\"thread\":1,\"op\":\"a\",\"invoke\":0,\"return\":1}\n{\"thread\":1,\"op\":\"a\","
+      "\"invoke\":5,\"return\":1}\n",
   };
   for (const char* text : cases) {
     try {

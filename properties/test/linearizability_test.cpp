@@ -31,16 +31,18 @@ struct reg_op {
 weft::prop::check_result check_register(const std::vector<reg_op>& h,
                                         const weft::prop::checker_budget& b = {}) {
   std::vector<interval> iv;
-  for (const auto& o : h) iv.push_back(o.when);
-  return check_linearizability(std::span<const interval>(iv), 0,
-                               [&](const int& s, std::size_t i, std::vector<int>& out) {
-                                 if (h[i].write) {
-                                   out.push_back(h[i].value);
-                                 } else if (h[i].value == s) {
-                                   out.push_back(s);
-                                 }
-                               },
-                               b);
+  for (const auto& o : h)
+    iv.push_back(o.when);
+  return check_linearizability(
+      std::span<const interval>(iv), 0,
+      [&](const int& s, std::size_t i, std::vector<int>& out) {
+        if (h[i].write) {
+          out.push_back(h[i].value);
+        } else if (h[i].value == s) {
+          out.push_back(s);
+        }
+      },
+      b);
 }
 
 TEST(Linearizability, EmptyHistoryIsLinearizable) {
@@ -55,8 +57,7 @@ TEST(Linearizability, RegisterOverlappingReadMaySeeEitherValue) {
 TEST(Linearizability, RegisterStaleReadAfterNewReadIsNot) {
   // r->1 [2,4] returns before r->0 [5,6] starts, but 1 was already written: a read of 0
   // after it is stale — only one write of 1, nothing writes 0 again.
-  const auto r =
-      check_register({{true, 1, {0, 10}}, {false, 1, {2, 4}}, {false, 0, {5, 6}}});
+  const auto r = check_register({{true, 1, {0, 10}}, {false, 1, {2, 4}}, {false, 0, {5, 6}}});
   EXPECT_EQ(r.result, verdict::not_linearizable);
   EXPECT_EQ(r.longest.size(), 2u);  // w(1), r->1 — then r->0 cannot be placed
 }
@@ -94,30 +95,31 @@ struct q_op {
 
 weft::prop::check_result check_queue(const std::vector<q_op>& h) {
   std::vector<interval> iv;
-  for (const auto& o : h) iv.push_back(o.when);
+  for (const auto& o : h)
+    iv.push_back(o.when);
   using state = std::deque<int>;
-  return check_linearizability(std::span<const interval>(iv), state{},
-                               [&](const state& s, std::size_t i, std::vector<state>& out) {
-                                 if (h[i].enq) {
-                                   out.push_back(s);
-                                   out.back().push_back(h[i].value);
-                                 } else if (s.empty() ? h[i].value == -1
-                                                      : s.front() == h[i].value) {
-                                   out.push_back(s);
-                                   if (!s.empty()) out.back().pop_front();
-                                 }
-                               });
+  return check_linearizability(
+      std::span<const interval>(iv), state{},
+      [&](const state& s, std::size_t i, std::vector<state>& out) {
+        if (h[i].enq) {
+          out.push_back(s);
+          out.back().push_back(h[i].value);
+        } else if (s.empty() ? h[i].value == -1 : s.front() == h[i].value) {
+          out.push_back(s);
+          if (!s.empty()) out.back().pop_front();
+        }
+      });
 }
 
 TEST(Linearizability, QueueConcurrentEnqueuesEitherOrder) {
-  EXPECT_TRUE(check_queue({{true, 1, {0, 5}}, {true, 2, {1, 6}}, {false, 2, {7, 8}},
-                           {false, 1, {9, 10}}})
-                  .ok());
+  EXPECT_TRUE(
+      check_queue({{true, 1, {0, 5}}, {true, 2, {1, 6}}, {false, 2, {7, 8}}, {false, 1, {9, 10}}})
+          .ok());
 }
 
 TEST(Linearizability, QueueFifoViolationIsCaught) {
-  const auto r = check_queue({{true, 1, {0, 1}}, {true, 2, {2, 3}}, {false, 2, {4, 5}},
-                              {false, 1, {6, 7}}});
+  const auto r =
+      check_queue({{true, 1, {0, 1}}, {true, 2, {2, 3}}, {false, 2, {4, 5}}, {false, 1, {6, 7}}});
   EXPECT_EQ(r.result, verdict::not_linearizable);
   EXPECT_EQ(r.longest.size(), 2u);
 }
@@ -144,9 +146,11 @@ struct kv_op {
 
 weft::prop::check_result check_kv(const std::vector<kv_op>& h, bool partitioned) {
   std::vector<interval> iv;
-  for (const auto& o : h) iv.push_back(o.when);
+  for (const auto& o : h)
+    iv.push_back(o.when);
   using state = std::map<int, int>;
-  const auto parts = weft::prop::partition_by_key(h.size(), [&](std::size_t i) { return h[i].key; });
+  const auto parts =
+      weft::prop::partition_by_key(h.size(), [&](std::size_t i) { return h[i].key; });
   auto step = [&](const state& s, std::size_t i, std::vector<state>& out) {
     const auto it = s.find(h[i].key);
     if (h[i].put) {
@@ -164,11 +168,13 @@ weft::prop::check_result check_kv(const std::vector<kv_op>& h, bool partitioned)
 }
 
 TEST(Linearizability, PerKeyMapVerdictsAgreeWithWholeHistory) {
-  const std::vector<kv_op> good = {{1, true, 5, {0, 3}}, {2, true, 6, {1, 4}},
-                                   {1, false, 5, {5, 6}}, {2, false, 6, {5, 7}},
+  const std::vector<kv_op> good = {{1, true, 5, {0, 3}},
+                                   {2, true, 6, {1, 4}},
+                                   {1, false, 5, {5, 6}},
+                                   {2, false, 6, {5, 7}},
                                    {3, false, 0, {0, 9}}};
-  const std::vector<kv_op> bad = {{1, true, 5, {0, 3}}, {2, true, 6, {1, 4}},
-                                  {1, false, 6, {5, 6}}, {2, false, 6, {5, 7}}};
+  const std::vector<kv_op> bad = {
+      {1, true, 5, {0, 3}}, {2, true, 6, {1, 4}}, {1, false, 6, {5, 6}}, {2, false, 6, {5, 7}}};
   for (bool partitioned : {false, true}) {
     const auto g = check_kv(good, partitioned);
     EXPECT_TRUE(g.ok());
@@ -193,7 +199,8 @@ TEST(Linearizability, NondeterministicModelAcceptsAnyAllowedOutcome) {
   };
   auto check = [](const std::vector<op>& h) {
     std::vector<interval> iv;
-    for (const auto& o : h) iv.push_back(o.when);
+    for (const auto& o : h)
+      iv.push_back(o.when);
     return check_linearizability(std::span<const interval>(iv), 0,
                                  [&](const int& s, std::size_t i, std::vector<int>& out) {
                                    if (h[i].inc) {
@@ -207,9 +214,8 @@ TEST(Linearizability, NondeterministicModelAcceptsAnyAllowedOutcome) {
   EXPECT_TRUE(check({{true, 0, {0, 1}}, {true, 0, {2, 3}}, {false, 1, {4, 5}}}).ok());
   EXPECT_TRUE(check({{true, 0, {0, 1}}, {true, 0, {2, 3}}, {false, 0, {4, 5}}}).ok());
   // Needs the second alternative of the first inc and the first of the second.
-  EXPECT_TRUE(check({{true, 0, {0, 1}}, {false, 1, {2, 3}}, {true, 0, {4, 5}},
-                     {false, 1, {6, 7}}})
-                  .ok());
+  EXPECT_TRUE(
+      check({{true, 0, {0, 1}}, {false, 1, {2, 3}}, {true, 0, {4, 5}}, {false, 1, {6, 7}}}).ok());
   EXPECT_EQ(check({{true, 0, {0, 1}}, {false, 2, {2, 3}}}).result, verdict::not_linearizable);
   EXPECT_EQ(check({{true, 0, {0, 1}}, {false, 1, {2, 3}}, {false, 0, {4, 5}}}).result,
             verdict::not_linearizable);
@@ -222,7 +228,8 @@ TEST(Linearizability, NondeterministicModelAcceptsAnyAllowedOutcome) {
 TEST(Linearizability, UndecidedWhenTheStateBudgetRunsOut) {
   std::vector<interval> iv;
   const int n = 40;
-  for (int i = 0; i < n; ++i) iv.push_back({0, 100});
+  for (int i = 0; i < n; ++i)
+    iv.push_back({0, 100});
   iv.push_back({101, 102});  // a read that can never be satisfied
   auto step = [&](const std::uint64_t& s, std::size_t i, std::vector<std::uint64_t>& out) {
     if (i < static_cast<std::size_t>(n)) {
@@ -240,7 +247,8 @@ TEST(Linearizability, UndecidedWhenTheStateBudgetRunsOut) {
   weft::prop::checker_budget quick;
   quick.max_seconds = 0.05;
   quick.max_states = static_cast<std::size_t>(-1);
-  const auto t = check_linearizability(std::span<const interval>(iv), std::uint64_t{0}, step, quick);
+  const auto t =
+      check_linearizability(std::span<const interval>(iv), std::uint64_t{0}, step, quick);
   EXPECT_EQ(t.result, verdict::undecided);
   EXPECT_NE(t.reason.find("time budget"), std::string::npos) << t.reason;
   EXPECT_LT(t.seconds, 5.0);
@@ -251,7 +259,8 @@ TEST(Linearizability, UndecidedWhenTheStateBudgetRunsOut) {
 // Brute force: try every permutation consistent with real-time order (small n only).
 bool brute_force_register(const std::vector<reg_op>& h) {
   std::vector<std::size_t> order(h.size());
-  for (std::size_t i = 0; i < h.size(); ++i) order[i] = i;
+  for (std::size_t i = 0; i < h.size(); ++i)
+    order[i] = i;
   std::sort(order.begin(), order.end());
   do {
     bool ok = true;

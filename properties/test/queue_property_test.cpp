@@ -5,10 +5,10 @@
 #include <gtest/gtest.h>
 
 #include <deque>
-#include <ostream>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <ostream>
 
 #include <rapidcheck/gtest.h>
 
@@ -85,25 +85,27 @@ struct queue_model {
 template <bug Bug>
 auto queue_spec(std::size_t capacity, bool with_invariant) {
   using Q = bounded_queue<Bug>;
-  auto s = weft::prop::spec<Q, queue_model>("bounded_queue")
-               .make([capacity] { return std::make_unique<Q>(capacity); })
-               .initial(queue_model{{}, capacity})
-               .op("push", rc::gen::inRange(0, 5),
-                   [](Q& q, int v) { return q.try_push(v); },
-                   [](queue_model& m, int v) {
-                     if (m.items.size() >= m.capacity) return false;
-                     m.items.push_back(v);
-                     return true;
-                   })
-               .op("pop", [](Q& q) { return q.try_pop(); },
-                   [](queue_model& m) -> std::optional<int> {
-                     if (m.items.empty()) return std::nullopt;
-                     const int v = m.items.front();
-                     m.items.pop_front();
-                     return v;
-                   })
-               .op("size", [](Q& q) { return q.size(); },
-                   [](queue_model& m) { return m.items.size(); });
+  auto s =
+      weft::prop::spec<Q, queue_model>("bounded_queue")
+          .make([capacity] { return std::make_unique<Q>(capacity); })
+          .initial(queue_model{{}, capacity})
+          .op(
+              "push", rc::gen::inRange(0, 5), [](Q& q, int v) { return q.try_push(v); },
+              [](queue_model& m, int v) {
+                if (m.items.size() >= m.capacity) return false;
+                m.items.push_back(v);
+                return true;
+              })
+          .op(
+              "pop", [](Q& q) { return q.try_pop(); },
+              [](queue_model& m) -> std::optional<int> {
+                if (m.items.empty()) return std::nullopt;
+                const int v = m.items.front();
+                m.items.pop_front();
+                return v;
+              })
+          .op(
+              "size", [](Q& q) { return q.size(); }, [](queue_model& m) { return m.items.size(); });
   if (with_invariant) {
     s.invariant("size <= capacity", [capacity](const Q& q) { return q.size() <= capacity; });
   }

@@ -74,8 +74,7 @@ class uncapped_limiter {
 
  private:
   weft::mutex m_;
-  weft::var<std::int64_t> base_{weft::clock::now().time_since_epoch().count() -
-                                kBurst * kInterval};
+  weft::var<std::int64_t> base_{weft::clock::now().time_since_epoch().count() - kBurst * kInterval};
 };
 
 template <limiter_bug Bug>
@@ -157,7 +156,8 @@ template <limiter_bug Bug>
 auto limiter_spec() {
   using L = limiter_under_test<Bug>;
   return weft::prop::spec<L, bucket_model>("rate_limiter")
-      .op("allow_at", rc::gen::inRange(0, 8), [](L& l, int k) { return l.allow_at(k); },
+      .op(
+          "allow_at", rc::gen::inRange(0, 8), [](L& l, int k) { return l.allow_at(k); },
           [](const bucket_model& m, int k) {
             return at_instant(m, k, [](bucket_model& next, std::int64_t t) {
               if (t - next.base < kInterval) return kDenied;
@@ -165,7 +165,8 @@ auto limiter_spec() {
               return 1;
             });
           })
-      .op("reserve_at", rc::gen::inRange(0, 8), [](L& l, int k) { return l.reserve_at(k); },
+      .op(
+          "reserve_at", rc::gen::inRange(0, 8), [](L& l, int k) { return l.reserve_at(k); },
           [](const bucket_model& m, int k) {
             return at_instant(m, k, [](bucket_model& next, std::int64_t t) {
               next.base += kInterval;

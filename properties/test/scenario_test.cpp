@@ -13,9 +13,11 @@ struct nothing {};
 
 auto two_op_spec(unsigned weight_b = 1) {
   return weft::prop::spec<nothing, int>("two")
-      .op("a", rc::gen::inRange(0, 100), [](nothing&, int v) { return v; },
+      .op(
+          "a", rc::gen::inRange(0, 100), [](nothing&, int v) { return v; },
           [](int&, int v) { return v; })
-      .op("b", [](nothing&) { return 0; }, [](int&) { return 0; })
+      .op(
+          "b", [](nothing&) { return 0; }, [](int&) { return 0; })
       .weight(weight_b);
 }
 
@@ -29,7 +31,8 @@ TEST(Scenario, GeneratedScenariosFollowTheShape) {
   for (std::uint64_t seed = 1; seed < 50; ++seed) {
     const weft::prop::scenario s = gen(rc::Random(seed), 50).value();
     ASSERT_EQ(s.parallel.size(), 3u);
-    for (const auto& t : s.parallel) EXPECT_EQ(t.size(), 4u);
+    for (const auto& t : s.parallel)
+      EXPECT_EQ(t.size(), 4u);
     EXPECT_LE(s.init.size(), 2u);
     EXPECT_LE(s.post.size(), 1u);
   }
@@ -40,7 +43,8 @@ TEST(Scenario, WeightZeroIsNeverPicked) {
   for (std::uint64_t seed = 1; seed < 30; ++seed) {
     const auto s = gen(rc::Random(seed), 50).value();
     for (const auto& t : s.parallel) {
-      for (const auto& inv : t) EXPECT_EQ(inv.op->name, "a");
+      for (const auto& inv : t)
+        EXPECT_EQ(inv.op->name, "a");
     }
   }
 }
@@ -80,7 +84,8 @@ TEST(Scenario, ColumnsShowEveryPart) {
   sh.ops_after = 3;
   const auto gen = weft::prop::scenario_gen(two_op_spec(), sh);
   weft::prop::scenario s;
-  for (std::uint64_t seed = 1; s.init.empty() || s.post.empty(); ++seed) s = gen(rc::Random(seed), 50).value();
+  for (std::uint64_t seed = 1; s.init.empty() || s.post.empty(); ++seed)
+    s = gen(rc::Random(seed), 50).value();
   const std::string text = weft::prop::format_scenario(s);
   EXPECT_NE(text.find("| init"), std::string::npos) << text;
   EXPECT_NE(text.find("| thread 1"), std::string::npos) << text;

@@ -108,13 +108,14 @@ auto semaphore_spec(bool with_timed_acquire) {
   using S = sem_under_test<Bug>;
   auto s = weft::prop::spec<S, sem_model>("weighted_semaphore");
   if (!with_timed_acquire) {
-    s.op("try_acquire", rc::gen::inRange<std::int64_t>(0, kSize + 2),
-         [](S& sem, std::int64_t n) { return sem.try_acquire(n); },
-         [](sem_model& m, std::int64_t n) {
-           if (n > m.available) return false;
-           m.available -= n;
-           return true;
-         });
+    s.op(
+        "try_acquire", rc::gen::inRange<std::int64_t>(0, kSize + 2),
+        [](S& sem, std::int64_t n) { return sem.try_acquire(n); },
+        [](sem_model& m, std::int64_t n) {
+          if (n > m.available) return false;
+          m.available -= n;
+          return true;
+        });
   } else {
     // With waiters around, an acquire may fail although the permits are free (FIFO).
     auto acquire_model = [](const sem_model& m, std::int64_t n) {
@@ -122,19 +123,23 @@ auto semaphore_spec(bool with_timed_acquire) {
       if (n <= m.available) out.allow(true, sem_model{m.available - n});
       return out;
     };
-    s.op("try_acquire", rc::gen::inRange<std::int64_t>(0, kSize + 2),
-         [](S& sem, std::int64_t n) { return sem.try_acquire(n); }, acquire_model);
-    s.op("acquire_for", rc::gen::inRange<std::int64_t>(1, kSize + 1),
-         [](S& sem, std::int64_t n) { return sem.acquire_for(n); }, acquire_model);
+    s.op(
+        "try_acquire", rc::gen::inRange<std::int64_t>(0, kSize + 2),
+        [](S& sem, std::int64_t n) { return sem.try_acquire(n); }, acquire_model);
+    s.op(
+        "acquire_for", rc::gen::inRange<std::int64_t>(1, kSize + 1),
+        [](S& sem, std::int64_t n) { return sem.acquire_for(n); }, acquire_model);
   }
-  s.op("release", rc::gen::inRange<std::int64_t>(1, kSize + 1),
+  s.op(
+       "release", rc::gen::inRange<std::int64_t>(1, kSize + 1),
        [](S& sem, std::int64_t n) { return sem.release(n); },
        [](sem_model& m, std::int64_t n) {
          if (kSize - m.available < n) return false;  // more than is held: misuse
          m.available += n;
          return true;
        })
-      .op("available", [](S& sem) { return sem.available(); },
+      .op(
+          "available", [](S& sem) { return sem.available(); },
           [](sem_model& m) { return m.available; })
       .invariant("0 <= available <= size", [](const S& sem) {
         const auto a = sem.available();

@@ -50,7 +50,7 @@ template <class T>
 concept fixed_thread_test = std::default_initializable<T> && requires(T& t, int index) {
   { T::threads } -> std::convertible_to<int>;
   t.thread(index);
-} && (T::threads >= 1);
+} &&(T::threads >= 1);
 
 namespace detail {
 

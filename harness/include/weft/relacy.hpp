@@ -49,7 +49,8 @@
 #pragma once
 
 #if !defined(WEFT_RELACY)
-#error "weft/relacy.hpp needs -DWEFT_RELACY (and -fno-sized-deallocation): use weft_add_relacy_test()"
+#error \
+    "weft/relacy.hpp needs -DWEFT_RELACY (and -fno-sized-deallocation): use weft_add_relacy_test()"
 #endif
 
 #include "weft/relacy/engine.hpp"

@@ -129,8 +129,7 @@ class errgroup {
     constexpr bool takes_ctx = std::is_invocable_v<Fn&, const weft::context&>;
     static_assert(takes_ctx || std::is_invocable_v<Fn&>,
                   "weft::errgroup subtask: callable as f() or f(const weft::context&)");
-    using R = typename std::conditional_t<takes_ctx,
-                                          std::invoke_result<Fn&, const weft::context&>,
+    using R = typename std::conditional_t<takes_ctx, std::invoke_result<Fn&, const weft::context&>,
                                           std::invoke_result<Fn&>>::type;
     static_assert(std::is_void_v<R> || std::is_same_v<R, std::error_code>,
                   "weft::errgroup subtask: returns void or std::error_code");
@@ -216,15 +215,15 @@ class errgroup {
 
   const std::pair<weft::context, cancel_func> ctx_;
   mutable weft::mutex m_;
-  weft::condition_variable room_;  // go() waits for active_ < limit_     [m_]
-  weft::condition_variable done_;  // wait() waits for active_ == 0       [m_]
-  int limit_ = -1;                 // [m_]
-  std::size_t active_ = 0;         // subtasks started and not finished    [m_]
-  std::list<weft::thread> threads_;         // not yet joined; nodes stable [m_]
-  std::list<thread_iter> finished_;         // nodes of ended subtasks      [m_]
-  bool failed_ = false;                     // [m_]
-  std::error_code code_;                    // the first failure's code     [m_]
-  std::exception_ptr error_;                // ...or exception              [m_]
+  weft::condition_variable room_;    // go() waits for active_ < limit_     [m_]
+  weft::condition_variable done_;    // wait() waits for active_ == 0       [m_]
+  int limit_ = -1;                   // [m_]
+  std::size_t active_ = 0;           // subtasks started and not finished    [m_]
+  std::list<weft::thread> threads_;  // not yet joined; nodes stable [m_]
+  std::list<thread_iter> finished_;  // nodes of ended subtasks      [m_]
+  bool failed_ = false;              // [m_]
+  std::error_code code_;             // the first failure's code     [m_]
+  std::exception_ptr error_;         // ...or exception              [m_]
 };
 
 }  // namespace weft

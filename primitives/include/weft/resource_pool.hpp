@@ -66,24 +66,24 @@ namespace weft {
 
 struct resource_pool_options {
   std::string name = "resource_pool";
-  std::size_t max_size = 8;  // >= 1
-  std::size_t min_idle = 0;  // maintain() keeps this many idle (<= max_size)
+  std::size_t max_size = 8;               // >= 1
+  std::size_t min_idle = 0;               // maintain() keeps this many idle (<= max_size)
   weft::clock::duration idle_timeout{0};  // idle longer than this: destroyed; 0: never
   weft::clock::duration max_lifetime{0};  // older than this: not reused; 0: never
 };
 
 // A snapshot, taken under the pool's lock.
 struct resource_pool_stats {
-  std::size_t total = 0;     // resources that exist or are being created (<= max_size)
-  std::size_t idle = 0;      // in the pool, ready to lend
-  std::size_t in_use = 0;    // lent out (including being validated)
-  std::size_t creating = 0;  // factory calls in progress
-  std::size_t waiting = 0;   // acquirers blocked right now
-  std::uint64_t acquired = 0;        // leases handed out
-  std::uint64_t created = 0;         // factory calls that returned
-  std::uint64_t destroyed = 0;       // resources destroyed (expired, invalid, discarded, closed)
-  std::uint64_t failed_creates = 0;  // factory calls that threw
-  std::uint64_t timeouts = 0;        // acquirers that gave up (timeout or context)
+  std::size_t total = 0;               // resources that exist or are being created (<= max_size)
+  std::size_t idle = 0;                // in the pool, ready to lend
+  std::size_t in_use = 0;              // lent out (including being validated)
+  std::size_t creating = 0;            // factory calls in progress
+  std::size_t waiting = 0;             // acquirers blocked right now
+  std::uint64_t acquired = 0;          // leases handed out
+  std::uint64_t created = 0;           // factory calls that returned
+  std::uint64_t destroyed = 0;         // resources destroyed (expired, invalid, discarded, closed)
+  std::uint64_t failed_creates = 0;    // factory calls that threw
+  std::uint64_t timeouts = 0;          // acquirers that gave up (timeout or context)
   weft::clock::duration wait_time{0};  // total time acquirers spent blocked
 };
 
@@ -155,7 +155,9 @@ class resource_pool {
   class core {
    public:
     core(factory_fn f, resource_pool_options o, destroyer_fn d, validator_fn v)
-        : opts(std::move(o)), factory_(std::move(f)), destroyer_(std::move(d)),
+        : opts(std::move(o)),
+          factory_(std::move(f)),
+          destroyer_(std::move(d)),
           validator_(std::move(v)) {
       if (opts.max_size == 0 || opts.min_idle > opts.max_size || !factory_) {
         throw std::invalid_argument(
@@ -552,7 +554,7 @@ class resource_pool {
     bool closed_ = false;  // [m_]
     // The pool object (while pool_alive_) + acquisitions in progress + leases alive. [m_]
     std::size_t refs_ = 1;
-    bool pool_alive_ = true;  // [m_]
+    bool pool_alive_ = true;        // [m_]
     resource_pool_stats counters_;  // the monotonic counters and wait_time          [m_]
   };
 

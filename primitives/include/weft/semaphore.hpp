@@ -50,8 +50,7 @@ class weighted_semaphore {
  public:
   // A semaphore with `size` permits (0 <= size < 2^62), all free. Throws semaphore_misuse
   // for a size out of that range.
-  explicit weighted_semaphore(std::int64_t size)
-      : size_(check_size(size)), state_(size_ * kUnit) {}
+  explicit weighted_semaphore(std::int64_t size) : size_(check_size(size)), state_(size_ * kUnit) {}
   weighted_semaphore(const weighted_semaphore&) = delete;
   weighted_semaphore& operator=(const weighted_semaphore&) = delete;
 

@@ -168,8 +168,7 @@ class worker_pool {
     return try_submit_with(nullptr, std::forward<F>(f));
   }
   template <class F>
-  std::optional<task_handle<detail::task_result_t<F>>> try_submit(const weft::context& ctx,
-                                                                   F&& f) {
+  std::optional<task_handle<detail::task_result_t<F>>> try_submit(const weft::context& ctx, F&& f) {
     return try_submit_with(&ctx, std::forward<F>(f));
   }
 
@@ -287,10 +286,10 @@ class worker_pool {
 
   template <class F>
   std::shared_ptr<detail::task_state<detail::task_result_t<F>>> make(const weft::context* ctx,
-                                                                      F&& f) {
-    weft::context c = ctx != nullptr ? *ctx
+                                                                     F&& f) {
+    weft::context c = ctx != nullptr                                        ? *ctx
                       : detail::task_traits<std::decay_t<F>>::takes_context ? ctx_.first
-                                                                              : weft::context();
+                                                                            : weft::context();
     return detail::make_task(std::move(c), std::forward<F>(f));
   }
 
@@ -321,8 +320,7 @@ class worker_pool {
   }
 
   // The one way into the pool. `ctx` is the submit's own context (null: none).
-  admit enqueue(std::shared_ptr<detail::task_base> task, const weft::context* ctx,
-                bool try_only) {
+  admit enqueue(std::shared_ptr<detail::task_base> task, const weft::context* ctx, bool try_only) {
     // Checked before taking m_: a context check may cancel the context, which takes its
     // locks, and those come before m_ in the lock order (grant_queue.hpp).
     if (ctx != nullptr && detail::is_done(*ctx)) {
@@ -425,9 +423,7 @@ class worker_pool {
   };
   weft::mutex& grant_mutex() noexcept { return m_; }
   detail::grant_queue& waiters() noexcept { return blocked_; }
-  bool grant_ready(submit_request&) {
-    return state_.load() != run_state::running || has_room();
-  }
+  bool grant_ready(submit_request&) { return state_.load() != run_state::running || has_room(); }
   bool try_grant(submit_request& r) {
     if (!grant_ready(r)) {
       return false;

@@ -35,12 +35,12 @@ namespace weft::prop {
 inline constexpr std::uint64_t never = std::numeric_limits<std::uint64_t>::max();
 
 struct operation {
-  int thread = 0;              // 0: the sequential part; 1..T: the parallel threads
-  std::string op;              // the operation's name
-  std::string args = "[]";     // JSON array of the arguments
+  int thread = 0;               // 0: the sequential part; 1..T: the parallel threads
+  std::string op;               // the operation's name
+  std::string args = "[]";      // JSON array of the arguments
   std::string result = "null";  // JSON of the result (ignored while pending)
-  std::uint64_t invoke = 0;    // stamp taken just before the call
-  std::uint64_t ret = never;   // stamp taken just after the return; never = pending
+  std::uint64_t invoke = 0;     // stamp taken just before the call
+  std::uint64_t ret = never;    // stamp taken just after the return; never = pending
 
   // In memory only, set by the runner (and by check_history from the spec): which of the
   // spec's operations this is, and the typed arguments and result (when `typed_result`

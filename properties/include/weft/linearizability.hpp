@@ -71,9 +71,12 @@ enum class verdict : std::uint8_t { linearizable, not_linearizable, undecided };
 
 constexpr std::string_view to_string(verdict v) noexcept {
   switch (v) {
-    case verdict::linearizable: return "linearizable";
-    case verdict::not_linearizable: return "not linearizable";
-    case verdict::undecided: return "undecided";
+    case verdict::linearizable:
+      return "linearizable";
+    case verdict::not_linearizable:
+      return "not linearizable";
+    case verdict::undecided:
+      return "undecided";
   }
   return "?";
 }
@@ -168,7 +171,8 @@ class memo_table {
     const std::size_t mask = bigger.size() - 1;
     for (std::size_t i = 0; i < hashes_.size(); ++i) {
       std::size_t slot = static_cast<std::size_t>(hashes_[i]) & mask;
-      while (bigger[slot] != 0) slot = (slot + 1) & mask;
+      while (bigger[slot] != 0)
+        slot = (slot + 1) & mask;
       bigger[slot] = static_cast<std::uint32_t>(i + 1);
     }
     table_.swap(bigger);
@@ -300,11 +304,11 @@ class jit_search {
   static constexpr std::uint32_t head = 0;
 
   struct frame {
-    std::uint32_t call;       // the call node linearized
-    std::size_t pool_begin;   // its alternatives are pool_[pool_begin, alt_end)
-    std::size_t alt_pos;      // next alternative to try; the one taken is alt_pos - 1
+    std::uint32_t call;      // the call node linearized
+    std::size_t pool_begin;  // its alternatives are pool_[pool_begin, alt_end)
+    std::size_t alt_pos;     // next alternative to try; the one taken is alt_pos - 1
     std::size_t alt_end;
-    State prev;               // the model state before it
+    State prev;  // the model state before it
   };
 
   void build() {
@@ -352,7 +356,8 @@ class jit_search {
       }
     }
     zobrist_.resize(ops_.size());
-    for (std::size_t i = 0; i < ops_.size(); ++i) zobrist_[i] = mix64(i * 0x2545F4914F6CDD1DULL + 1);
+    for (std::size_t i = 0; i < ops_.size(); ++i)
+      zobrist_[i] = mix64(i * 0x2545F4914F6CDD1DULL + 1);
   }
 
   void unlink(std::uint32_t x) {
@@ -381,15 +386,14 @@ class jit_search {
   void snapshot() {
     longest_.clear();
     for (const frame& f : frames_) {
-      longest_.push_back(lin_step{ops_[op_of_[f.call]],
-                                  static_cast<std::uint32_t>(f.alt_pos - 1 - f.pool_begin)});
+      longest_.push_back(
+          lin_step{ops_[op_of_[f.call]], static_cast<std::uint32_t>(f.alt_pos - 1 - f.pool_begin)});
     }
   }
 
   verdict over_budget() {
     snapshot();
-    reason_ = "state budget exhausted (" + std::to_string(budget_.max_states) +
-              " configurations)";
+    reason_ = "state budget exhausted (" + std::to_string(budget_.max_states) + " configurations)";
     return verdict::undecided;
   }
 
@@ -413,9 +417,9 @@ class jit_search {
   std::vector<std::uint64_t> zobrist_;
   memo_table<State> memo_;
   std::vector<frame> frames_;
-  std::vector<State> pool_;  // next states produced by step, a stack mirroring frames_
+  std::vector<State> pool_;   // next states produced by step, a stack mirroring frames_
   std::optional<State> cur_;  // the model state after the linearized operations
-  std::uint32_t entry_ = 0;  // where resume() continues the walk
+  std::uint32_t entry_ = 0;   // where resume() continues the walk
 
   std::size_t best_depth_ = 0;
   bool at_new_best_ = false;
@@ -429,8 +433,8 @@ class jit_search {
 // step(const State& s, std::size_t i, std::vector<State>& out) appends the states the
 // model may reach by applying operation i (with the result recorded for it) in state s.
 template <class State, class Step>
-check_result check_linearizability(std::span<const interval> ops, const State& initial,
-                                   Step&& step, const checker_budget& budget = {},
+check_result check_linearizability(std::span<const interval> ops, const State& initial, Step&& step,
+                                   const checker_budget& budget = {},
                                    std::span<const std::vector<std::size_t>> partitions = {}) {
   using clock = std::chrono::steady_clock;
   const auto start = clock::now();
@@ -442,7 +446,8 @@ check_result check_linearizability(std::span<const interval> ops, const State& i
   std::vector<std::vector<std::size_t>> whole;
   if (partitions.empty()) {
     whole.emplace_back(ops.size());
-    for (std::size_t i = 0; i < ops.size(); ++i) whole[0][i] = i;
+    for (std::size_t i = 0; i < ops.size(); ++i)
+      whole[0][i] = i;
     partitions = whole;
   }
   out.partitions = partitions.size();
@@ -451,7 +456,8 @@ check_result check_linearizability(std::span<const interval> ops, const State& i
   // would have taken (Porcupine gets the same effect from checking them in parallel).
   using search_t = detail::jit_search<State, std::remove_reference_t<Step>>;
   std::vector<std::size_t> order(partitions.size());
-  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  for (std::size_t i = 0; i < order.size(); ++i)
+    order[i] = i;
   std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
     const std::size_t sa = partitions[a].size();
     const std::size_t sb = partitions[b].size();

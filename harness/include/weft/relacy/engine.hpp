@@ -22,7 +22,8 @@
 #pragma once
 
 #if defined(RL_RELACY_HPP)
-#error "relacy/relacy.hpp was included before a weft header: its macros (new, delete, " \
+#error \
+    "relacy/relacy.hpp was included before a weft header: its macros (new, delete, " \
        "memory_order_*...) break the headers after it. Include <weft/relacy.hpp> first."
 #endif
 

@@ -31,10 +31,10 @@
 namespace weft::relacy::detail {
 
 struct session_state {
-  bool active = false;          // a weft::relacy::test_suite iteration is set up
-  std::int64_t now_ns = 0;      // logical time of the iteration
-  int thread_slots = 0;         // dynamic Relacy threads reserved by the suite
-  int threads_spawned = 0;      // weft::threads started in this iteration
+  bool active = false;      // a weft::relacy::test_suite iteration is set up
+  std::int64_t now_ns = 0;  // logical time of the iteration
+  int thread_slots = 0;     // dynamic Relacy threads reserved by the suite
+  int threads_spawned = 0;  // weft::threads started in this iteration
 };
 
 inline session_state& session() noexcept {
@@ -183,9 +183,10 @@ inline void take_thread_slot(source_loc loc) {
       "fixed-thread test)",
       loc);
   if (s.threads_spawned >= s.thread_slots) {
-    fail("more weft::threads started in one iteration than the suite reserves (raise its "
-         "Spawned parameter / spawned_threads)",
-         rl::test_result_user_assert_failed, loc);
+    fail(
+        "more weft::threads started in one iteration than the suite reserves (raise its "
+        "Spawned parameter / spawned_threads)",
+        rl::test_result_user_assert_failed, loc);
   }
   ++s.threads_spawned;
 }

@@ -59,7 +59,8 @@ class atomic {
   static constexpr bool is_always_lock_free = std::atomic<T>::is_always_lock_free;
 
   atomic(source_loc loc = source_loc::current()) : atomic(T(), loc) {}
-  atomic(T desired, source_loc loc = source_loc::current()) {  // NOLINT(google-explicit-constructor)
+  atomic(T desired,
+         source_loc loc = source_loc::current()) {  // NOLINT(google-explicit-constructor)
     a_.store(desired, rl::mo_relaxed, at(loc, "weft::atomic::atomic"));
   }
   atomic(const atomic&) = delete;

@@ -58,11 +58,12 @@ void resolve(const spec_data<Object, Model>& s, history& h) {
     if (o.op_index >= s.ops.size()) {
       o.op_index = s.find(o.op);
       if (o.op_index >= s.ops.size()) {
-        throw std::invalid_argument("history operation \"" + o.op + "\" is not an operation of spec " +
-                                    s.name);
+        throw std::invalid_argument("history operation \"" + o.op +
+                                    "\" is not an operation of spec " + s.name);
       }
     }
-    if (!o.typed_args.has_value()) o.typed_args = s.op(o.op_index).decode_args(json::value::parse(o.args));
+    if (!o.typed_args.has_value())
+      o.typed_args = s.op(o.op_index).decode_args(json::value::parse(o.args));
   }
 }
 
@@ -95,8 +96,10 @@ check_result check_resolved(const spec_data<Object, Model>& s, const history& h,
   };
   check_result r = check_linearizability(std::span<const interval>(iv), s.initial_model(), step,
                                          budget, std::span<const std::vector<std::size_t>>(parts));
-  for (std::size_t& p : r.partition) p = index[p];
-  for (lin_step& l : r.longest) l.op = index[l.op];
+  for (std::size_t& p : r.partition)
+    p = index[p];
+  for (lin_step& l : r.longest)
+    l.op = index[l.op];
   return r;
 }
 
@@ -104,7 +107,8 @@ check_result check_resolved(const spec_data<Object, Model>& s, const history& h,
 
 // Checks `h` against the spec's model (see the header comment).
 template <class Object, class Model>
-check_result check_history(const spec<Object, Model>& s, history h, const checker_budget& budget = {}) {
+check_result check_history(const spec<Object, Model>& s, history h,
+                           const checker_budget& budget = {}) {
   detail::resolve(s.data(), h);
   return detail::check_resolved(s.data(), h, budget);
 }
@@ -173,7 +177,8 @@ std::string explain(const detail::spec_data<Object, Model>& s, const history& h,
     }
     const auto allowed = s.op(o.op_index).allowed(state, o.typed_args);
     os << "the model allows ";
-    for (std::size_t k = 0; k < allowed.size(); ++k) os << (k == 0 ? "" : " or ") << allowed[k];
+    for (std::size_t k = 0; k < allowed.size(); ++k)
+      os << (k == 0 ? "" : " or ") << allowed[k];
     os << "\n";
   }
   return os.str();

@@ -33,10 +33,10 @@ using run_once = std::function<std::optional<std::string>()>;
 
 // Per-check settings the runner passes down (from config and environment).
 struct run_settings {
-  std::size_t runs = 0;    // runs per scenario; 0 = the executor's default
-  std::uint64_t seed = 0;  // engine seed; 0 = the executor's default
+  std::size_t runs = 0;         // runs per scenario; 0 = the executor's default
+  std::uint64_t seed = 0;       // engine seed; 0 = the executor's default
   bool use_environment = true;  // engine knobs: WEFT_STRATEGY, WEFT_REPLAY (model)
-  std::string name;        // shown in engine reports
+  std::string name;             // shown in engine reports
 };
 
 struct engine_outcome {

@@ -40,9 +40,9 @@ inline ::testing::AssertionResult passed(const weft::prop::result& r) {
 // Success when the check failed with a violation of `kind` (for mutant tests).
 inline ::testing::AssertionResult found(const weft::prop::result& r, weft::prop::violation kind) {
   if (!r.ok && r.failure && r.failure->kind == kind) return ::testing::AssertionSuccess() << r;
-  return ::testing::AssertionFailure() << "expected the property to fail with '"
-                                       << weft::prop::to_string(kind) << "', got:\n"
-                                       << detail::with_command(r);
+  return ::testing::AssertionFailure()
+         << "expected the property to fail with '" << weft::prop::to_string(kind) << "', got:\n"
+         << detail::with_command(r);
 }
 
 }  // namespace weft::testing

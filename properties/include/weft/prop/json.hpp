@@ -53,7 +53,7 @@ class value {
   // Accessors throw std::invalid_argument when the value has another kind.
   bool as_bool() const;
   const std::string& number_text() const;  // the number as written
-  std::int64_t as_int() const;              // integral numbers only
+  std::int64_t as_int() const;             // integral numbers only
   std::uint64_t as_uint() const;
   double as_double() const;
   const std::string& as_string() const;

@@ -58,18 +58,18 @@
 namespace weft::prop {
 
 struct config {
-  weft::prop::shape shape;     // threads x operations, sequential parts
-  int scenarios = 0;           // scenarios to generate; 0 = RapidCheck's default (100)
-  std::size_t runs = 0;        // runs per scenario per engine (model schedules, stress
-                               // rounds); 0 = the executor's default (100)
-  std::uint64_t seed = 0;      // 0 = RapidCheck's (random unless RC_PARAMS sets one)
-  double max_seconds = 0;      // stop starting new scenarios after this long; 0 = no limit
+  weft::prop::shape shape;  // threads x operations, sequential parts
+  int scenarios = 0;        // scenarios to generate; 0 = RapidCheck's default (100)
+  std::size_t runs = 0;     // runs per scenario per engine (model schedules, stress
+                            // rounds); 0 = the executor's default (100)
+  std::uint64_t seed = 0;   // 0 = RapidCheck's (random unless RC_PARAMS sets one)
+  double max_seconds = 0;   // stop starting new scenarios after this long; 0 = no limit
   checker_budget budget{100'000, 10.0};  // per history; beyond it the history is undecided
   std::vector<std::shared_ptr<const executor>> executors;  // empty: model mode
   bool shrink = true;
-  std::string history_dir;     // save the failing history here (JSON Lines); "" = don't
+  std::string history_dir;  // save the failing history here (JSON Lines); "" = don't
   bool use_environment = true;
-  std::string name;            // default: the spec's name
+  std::string name;  // default: the spec's name
 };
 
 enum class violation : std::uint8_t {
@@ -84,16 +84,16 @@ std::string_view to_string(violation v) noexcept;
 // Everything known about one failing run.
 struct failure_report {
   violation kind = violation::none;
-  std::string headline;     // one line: what failed
-  std::string executor;     // "model", "stress"
-  std::string engine_kind;  // execution failures: the engine's kind ("deadlock", ...)
-  scenario minimal;         // the scenario (after shrinking, when it came from check())
+  std::string headline;              // one line: what failed
+  std::string executor;              // "model", "stress"
+  std::string engine_kind;           // execution failures: the engine's kind ("deadlock", ...)
+  scenario minimal;                  // the scenario (after shrinking, when it came from check())
   std::vector<std::string> results;  // what each call returned, in scenario order
-  history ops;              // the recorded history (JSON fields filled in)
-  std::vector<std::string> shown;  // each of `ops` as "push(3) -> true", for the report
-  std::string explanation;  // why no linearization exists / which invariant / engine message
+  history ops;                       // the recorded history (JSON fields filled in)
+  std::vector<std::string> shown;    // each of `ops` as "push(3) -> true", for the report
+  std::string explanation;    // why no linearization exists / which invariant / engine message
   std::string engine_report;  // the engine's report: trace, seed, replay
-  std::string replay;       // model mode: WEFT_REPLAY token
+  std::string replay;         // model mode: WEFT_REPLAY token
   std::uint64_t engine_seed = 0;
 
   std::string to_string() const;
@@ -102,17 +102,17 @@ struct failure_report {
 struct result {
   std::string name;
   bool ok = true;
-  std::size_t scenarios = 0;   // scenarios run (shrinking included)
-  std::size_t runs = 0;        // runs of them on all engines
-  std::size_t undecided = 0;   // runs whose history exceeded the checker budget
-  std::size_t shrinks = 0;     // accepted shrinking steps
-  std::uint64_t seed = 0;      // RapidCheck's seed
+  std::size_t scenarios = 0;  // scenarios run (shrinking included)
+  std::size_t runs = 0;       // runs of them on all engines
+  std::size_t undecided = 0;  // runs whose history exceeded the checker budget
+  std::size_t shrinks = 0;    // accepted shrinking steps
+  std::uint64_t seed = 0;     // RapidCheck's seed
   bool time_budget_hit = false;
   std::optional<failure_report> failure;  // the minimal failing case
-  std::string reproduce;       // RC_PARAMS value that reruns the minimal case
-  std::string history_file;    // where the failing history was saved
-  std::string error;           // RapidCheck gave up or a check threw
-  std::string command = "<this test>";  // how to run it again (the gtest helpers fill it in)
+  std::string reproduce;                  // RC_PARAMS value that reruns the minimal case
+  std::string history_file;               // where the failing history was saved
+  std::string error;                      // RapidCheck gave up or a check threw
+  std::string command = "<this test>";    // how to run it again (the gtest helpers fill it in)
 
   std::string to_string() const;
 };
@@ -160,11 +160,14 @@ class scenario_runner {
  public:
   scenario_runner(const spec_data<Object, Model>& s, const scenario& sc, const config& cfg)
       : s_(s), sc_(sc), cfg_(cfg) {
-    for (const auto& inv : sc.init) slots_.push_back({0, &inv});
+    for (const auto& inv : sc.init)
+      slots_.push_back({0, &inv});
     for (std::size_t t = 0; t < sc.parallel.size(); ++t) {
-      for (const auto& inv : sc.parallel[t]) slots_.push_back({static_cast<int>(t + 1), &inv});
+      for (const auto& inv : sc.parallel[t])
+        slots_.push_back({static_cast<int>(t + 1), &inv});
     }
-    for (const auto& inv : sc.post) slots_.push_back({0, &inv});
+    for (const auto& inv : sc.post)
+      slots_.push_back({0, &inv});
   }
 
   // One run (see the header comment); the reason it failed, if it did.
@@ -174,8 +177,9 @@ class scenario_runner {
     std::size_t slot = 0;
     for (std::size_t k = 0; k < sc_.init.size(); ++k, ++slot) {
       call(*obj, slot);
-      if (auto bad = invariants(*obj, false, "after init operation " + std::to_string(k + 1) +
-                                                 " (" + sc_.init[k].to_string() + ")")) {
+      if (auto bad = invariants(*obj, false,
+                                "after init operation " + std::to_string(k + 1) + " (" +
+                                    sc_.init[k].to_string() + ")")) {
         return bad;
       }
     }
@@ -186,17 +190,20 @@ class scenario_runner {
         const std::size_t first = slot;
         const std::size_t count = sc_.parallel[t].size();
         threads.emplace_back([this, &obj, first, count] {
-          for (std::size_t k = 0; k < count; ++k) call(*obj, first + k);
+          for (std::size_t k = 0; k < count; ++k)
+            call(*obj, first + k);
         });
         slot += count;
       }
-      for (auto& th : threads) th.join();
+      for (auto& th : threads)
+        th.join();
       if (auto bad = invariants(*obj, false, "after the parallel part")) return bad;
     }
     for (std::size_t k = 0; k < sc_.post.size(); ++k, ++slot) {
       call(*obj, slot);
-      if (auto bad = invariants(*obj, false, "after post operation " + std::to_string(k + 1) +
-                                                 " (" + sc_.post[k].to_string() + ")")) {
+      if (auto bad = invariants(*obj, false,
+                                "after post operation " + std::to_string(k + 1) + " (" +
+                                    sc_.post[k].to_string() + ")")) {
         return bad;
       }
     }
@@ -363,8 +370,9 @@ result check(const spec<Object, Model>& s, const config& given = {}) {
   const auto start = std::chrono::steady_clock::now();
   const rc::Gen<scenario> gen = scenario_gen(s, cfg.shape);
   const auto property = [&] {
-    if (cfg.max_seconds > 0 && std::chrono::duration<double>(std::chrono::steady_clock::now() -
-                                                             start).count() > cfg.max_seconds) {
+    if (cfg.max_seconds > 0 &&
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() >
+            cfg.max_seconds) {
       res.time_budget_hit = true;
       return;
     }

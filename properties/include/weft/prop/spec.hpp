@@ -191,8 +191,7 @@ class op_impl final : public op_desc<Object, Model> {
   std::function<std::string(const args_type&)> key_fn;
 
   rc::Shrinkable<std::any> generate(const rc::Random& random, int size) const override {
-    return rc::shrinkable::map(gen_(random, size),
-                               [](const args_type& t) { return std::any(t); });
+    return rc::shrinkable::map(gen_(random, size), [](const args_type& t) { return std::any(t); });
   }
 
   std::string show_args(const std::any& args) const override {
@@ -257,8 +256,8 @@ class op_impl final : public op_desc<Object, Model> {
       std::apply([&](const A&... xs) { call_(object, xs...); }, t);
       return std::any(unit{});
     } else {
-      return std::any(result_type(std::apply(
-          [&](const A&... xs) -> decltype(auto) { return call_(object, xs...); }, t)));
+      return std::any(result_type(
+          std::apply([&](const A&... xs) -> decltype(auto) { return call_(object, xs...); }, t)));
     }
   }
 
@@ -328,11 +327,11 @@ class op_impl final : public op_desc<Object, Model> {
       std::apply([&](const A&... xs) { apply_(m, xs...); }, t);
       return unit{};
     } else {
-      static_assert(std::is_same_v<result_type, unit> ||
-                        std::is_constructible_v<result_type, apply_result>,
-                    "weft::prop: the model step must return the operation's result type");
-      return to_result(std::apply(
-          [&](const A&... xs) -> decltype(auto) { return apply_(m, xs...); }, t));
+      static_assert(
+          std::is_same_v<result_type, unit> || std::is_constructible_v<result_type, apply_result>,
+          "weft::prop: the model step must return the operation's result type");
+      return to_result(
+          std::apply([&](const A&... xs) -> decltype(auto) { return apply_(m, xs...); }, t));
     }
   }
 
@@ -376,7 +375,8 @@ struct spec_data {
 
   const op_desc<Object, Model>& op(std::size_t i) const { return *ops.at(i); }
   const Model& initial_model() const {
-    if (!initial) throw std::logic_error("weft::prop::spec " + name + ": no initial model (call .initial(m))");
+    if (!initial)
+      throw std::logic_error("weft::prop::spec " + name + ": no initial model (call .initial(m))");
     return *initial;
   }
   std::string describe_model(const Model& m) const {
@@ -387,9 +387,7 @@ struct spec_data {
       return "(not shown: give the model an operator<< or use spec::show_model)";
     }
   }
-  std::vector<std::shared_ptr<const op_info>> infos() const {
-    return {ops.begin(), ops.end()};
-  }
+  std::vector<std::shared_ptr<const op_info>> infos() const { return {ops.begin(), ops.end()}; }
   // Index of the operation called `name`, or -1.
   std::size_t find(const std::string& op_name) const {
     for (std::size_t i = 0; i < ops.size(); ++i) {
@@ -440,7 +438,8 @@ class spec {
   //   apply(const Model&, const A1&, ...) -> weft::prop::outcomes<R, Model>
   template <class... Parts>
   spec& op(std::string name, Parts&&... parts) {
-    static_assert(sizeof...(Parts) >= 2, "weft::prop::spec::op(name, [generators...,] call, apply)");
+    static_assert(sizeof...(Parts) >= 2,
+                  "weft::prop::spec::op(name, [generators...,] call, apply)");
     add_op(std::move(name), std::forward_as_tuple(std::forward<Parts>(parts)...),
            std::make_index_sequence<sizeof...(Parts) - 2>{});
     return *this;
@@ -511,9 +510,10 @@ class spec {
     constexpr std::size_t n = sizeof...(G);
     using call_t = std::decay_t<std::tuple_element_t<n, std::decay_t<Tuple>>>;
     using apply_t = std::decay_t<std::tuple_element_t<n + 1, std::decay_t<Tuple>>>;
-    using impl_t = detail::op_impl<
-        Object, Model, call_t, apply_t,
-        typename detail::gen_value<std::decay_t<std::tuple_element_t<G, std::decay_t<Tuple>>>>::type...>;
+    using impl_t =
+        detail::op_impl<Object, Model, call_t, apply_t,
+                        typename detail::gen_value<
+                            std::decay_t<std::tuple_element_t<G, std::decay_t<Tuple>>>>::type...>;
     auto impl = std::make_shared<impl_t>(std::move(name), std::get<n>(t), std::get<n + 1>(t),
                                          std::get<G>(t)...);
     d_->ops.push_back(impl);

@@ -84,7 +84,9 @@ template <class... Ts>
 struct is_variant<std::variant<Ts...>> : std::true_type {};
 
 template <class T>
-concept custom_printer = requires(std::ostream& os, const T& v) { printer<T>::print(os, v); };
+concept custom_printer = requires(std::ostream& os, const T& v) {
+  printer<T>::print(os, v);
+};
 template <class T>
 concept custom_codec = requires(std::string& out, const T& v, const json::value& j) {
   codec<T>::encode(out, v);
@@ -95,20 +97,27 @@ concept custom_hasher = requires(const T& v) {
   { hasher<T>::hash(v) } -> std::convertible_to<std::size_t>;
 };
 template <class T>
-concept streamable = requires(std::ostream& os, const T& v) { os << v; };
+concept streamable = requires(std::ostream& os, const T& v) {
+  os << v;
+};
 template <class T>
 concept std_hashable = requires(const T& v) {
   { std::hash<T>{}(v) } -> std::convertible_to<std::size_t>;
 };
 template <class T>
-concept string_like = std::is_convertible_v<const T&, std::string_view> && !std::is_same_v<T, std::nullptr_t>;
+concept string_like =
+    std::is_convertible_v<const T&, std::string_view> && !std::is_same_v<T, std::nullptr_t>;
 template <class T>
 concept range = requires(const T& v) {
   std::begin(v);
   std::end(v);
-} && !string_like<T>;
+}
+&&!string_like<T>;
 template <class T>
-concept map_like = range<T> && requires { typename T::key_type; typename T::mapped_type; };
+concept map_like = range<T> && requires {
+  typename T::key_type;
+  typename T::mapped_type;
+};
 template <class T>
 concept tuple_like = is_pair<T>::value || is_tuple<T>::value;
 
@@ -209,7 +218,8 @@ constexpr bool showable() {
   } else if constexpr (detail::tuple_like<T>) {
     return []<std::size_t... I>(std::index_sequence<I...>) {
       return (showable<std::remove_cv_t<std::tuple_element_t<I, T>>>() && ...);
-    }(std::make_index_sequence<std::tuple_size_v<T>>{});
+    }
+    (std::make_index_sequence<std::tuple_size_v<T>>{});
   } else if constexpr (detail::is_variant<T>::value) {
     return true;
   } else if constexpr (detail::range<T>) {
@@ -310,9 +320,13 @@ Tuple decode_tuple(const json::value& j, std::index_sequence<I...>) {
 }
 
 template <class C>
-concept back_insertable = requires(C& c, typename C::value_type v) { c.push_back(std::move(v)); };
+concept back_insertable = requires(C& c, typename C::value_type v) {
+  c.push_back(std::move(v));
+};
 template <class C>
-concept insertable = requires(C& c, typename C::value_type v) { c.insert(std::move(v)); };
+concept insertable = requires(C& c, typename C::value_type v) {
+  c.insert(std::move(v));
+};
 }  // namespace detail
 
 // Reads back what encode_json wrote; throws std::invalid_argument if the JSON does not fit
@@ -383,7 +397,8 @@ constexpr bool has_builtin_hash() {
   } else if constexpr (is_tuple<T>::value) {
     return []<std::size_t... I>(std::index_sequence<I...>) {
       return (has_builtin_hash<std::remove_cv_t<std::tuple_element_t<I, T>>>() && ...);
-    }(std::make_index_sequence<std::tuple_size_v<T>>{});
+    }
+    (std::make_index_sequence<std::tuple_size_v<T>>{});
   } else if constexpr (range<T>) {
     return has_builtin_hash<std::remove_cv_t<typename T::value_type>>();
   } else {
@@ -412,7 +427,8 @@ std::size_t hash_value(const T& v) {
     return h;
   } else if constexpr (detail::range<T>) {
     std::size_t h = 0xC0FFEE;
-    for (const auto& x : v) h = hash_combine(h, hash_value(x));
+    for (const auto& x : v)
+      h = hash_combine(h, hash_value(x));
     return h;
   } else {
     return 0;
