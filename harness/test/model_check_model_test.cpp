@@ -309,19 +309,18 @@ TEST(ModelCheck, PredicateWaitHasNoLostWakeup) {
   EXPECT_TRUE(r.exhausted);
 }
 
+// A virtual sleep advances weft::clock by exactly its duration and takes no real time: 10,000
+// executions that each sleep 1,000 hours end at once (a real sleep would hit the test's
+// timeout). No wall-clock bound: timing assertions flake on loaded and sanitizer builds.
 TEST(ModelCheck, VirtualTimeSleepsCostNothing) {
   options o = with(strategy::random, 10000);
-  const auto start = std::chrono::steady_clock::now();
   const auto r = check(o, [] {
     const auto t0 = weft::clock::now();
-    weft::this_thread::sleep_for(std::chrono::seconds(1));
-    WEFT_ASSERT(weft::clock::now() - t0 == std::chrono::seconds(1));
+    weft::this_thread::sleep_for(std::chrono::hours(1000));
+    WEFT_ASSERT(weft::clock::now() - t0 == std::chrono::hours(1000));
   });
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   EXPECT_TRUE(passed(r));
   EXPECT_EQ(r.schedules, 10000u);
-  EXPECT_LT(seconds, 5.0);  // generous bound for sanitizer builds; ~0.01 s optimised
 }
 
 TEST(ModelCheck, TimedWaitTimesOutExactlyOnVirtualTime) {

@@ -8,7 +8,7 @@
 //   * exactly_once(): after a round, checks what the consumers received against what
 //     the producers sent — every item exactly once, intact, in order per producer as
 //     seen by each consumer — and returns the first problem as text;
-//   * expect_clean(text): fails the round (and the test) with that text.
+//   * expect_clean(text): fails the round (and so the run's report) with that text.
 //
 // Knobs: WEFT_STRESS_ITERATIONS sets the rounds of every suite; WEFT_STRESS_SECONDS
 // alone runs every suite for that long (rounds unlimited); both: whichever ends first;
@@ -79,10 +79,18 @@ weft::thread cancel_soon(Cancel cancel, std::size_t max_yields = 20) {
   });
 }
 
-// Fails the current round with `problem` unless it is empty. Inside a stress run the
-// GoogleTest failure is forwarded to the runner, which ends the run after the round.
-inline void expect_clean(const std::string& problem) {
-  if (!problem.empty()) ADD_FAILURE() << problem;
+// Fails the current round with `problem` unless it is empty. Inside a stress run it goes
+// to the runner only (which ends the run after the round and reports it with the seed),
+// so a test that expects a mutant's run to fail can assert on the report; outside one it
+// is a GoogleTest failure.
+inline void expect_clean(const std::string& problem,
+                         weft::source_loc loc = weft::source_loc::current()) {
+  if (problem.empty()) return;
+  if (auto* rt = weft::detail::active_runtime(); rt != nullptr && weft::stress::active()) {
+    rt->report_failure(problem.c_str(), loc, /*fatal=*/false);
+  } else {
+    ADD_FAILURE_AT(loc.file, static_cast<int>(loc.line)) << problem;
+  }
 }
 
 inline std::uint64_t fingerprint(std::uint32_t producer, std::uint32_t seq) {
