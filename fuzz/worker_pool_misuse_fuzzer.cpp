@@ -522,8 +522,10 @@ class world {
 
   void wait_for(task_rec& t, const any_duration& d) {
     if (!t.handle) return;
-    if (rejects_nan(d, at() + "wait_for",
-                    [&] { (void)d.visit([&](auto dur) { return t.handle->wait_for(dur); }); })) {
+    // A consumed handle has no state: every call throws no_state, a NaN timeout too.
+    if (!t.consumed && rejects_nan(d, at() + "wait_for", [&] {
+          (void)d.visit([&](auto dur) { return t.handle->wait_for(dur); });
+        })) {
       return;
     }
     (void)on_handle(t, "wait_for", [&] {

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <limits>
 #include <thread>
 
 #include "scenario_driver.hpp"
@@ -64,6 +65,10 @@ TEST(WeightedSemaphore, ReleasingMoreThanHeldThrowsAndReleasesNothing) {
   EXPECT_EQ(s.available(), 2);
   s.release(2);
   EXPECT_EQ(s.available(), 4);
+  // Found by semaphore_misuse_fuzzer: the check itself overflowed (free + n) for huge n.
+  s.acquire(1);
+  EXPECT_THROW(s.release(std::numeric_limits<std::int64_t>::max()), weft::semaphore_misuse);
+  EXPECT_EQ(s.available(), 3);
 }
 
 TEST(WeightedSemaphore, NegativeCountsAreMisuse) {

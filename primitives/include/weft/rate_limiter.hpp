@@ -342,6 +342,7 @@ inline rate_limiter::reservation rate_limiter::reserve(std::int64_t n) {
 }
 
 inline bool rate_limiter::wait(std::int64_t n) {
+  check_n(n);
   if (n > burst_ && interval_ != 0 && !zero_rate_) {
     throw burst_exceeded();
   }
@@ -356,6 +357,7 @@ inline bool rate_limiter::wait(std::int64_t n) {
 }
 
 inline bool rate_limiter::wait(const context& ctx, std::int64_t n) {
+  check_n(n);  // bad arguments are reported before a done context
   if (n > burst_ && interval_ != 0 && !zero_rate_) {
     throw burst_exceeded();
   }

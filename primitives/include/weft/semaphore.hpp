@@ -157,7 +157,7 @@ class weighted_semaphore {
   }
 
   void check_release(std::int64_t s, std::int64_t n) const {
-    if (free_in(s) + n > size_) {
+    if (n > size_ - free_in(s)) {  // not free_in(s) + n > size_: that overflows for huge n
       throw semaphore_misuse("weft::weighted_semaphore: released more permits than held");
     }
   }
