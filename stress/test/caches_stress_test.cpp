@@ -14,6 +14,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <exception>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -66,6 +67,12 @@ struct flights_log {
   weft::atomic<int> forgets[kKeys] = {};       // forget() calls (made or about to be)
   weft::atomic<bool> threw[kMaxFlights] = {};  // flight id -> its fn threw
   weft::atomic<int> key_of[kMaxFlights] = {};  // flight id -> key + 1 (0: never ran)
+  // Flight id -> the exception its fn threw, kept alive until the round ends. Every caller
+  // of a flight catches the same exception object; without this the last one to finish
+  // its catch frees it inside libsupc++, whose reference count ThreadSanitizer cannot see
+  // (libstdc++ is not instrumented), and TSan reports the free as racing with another
+  // caller's read of what(). Freed here, after the joins, it is ordered after every read.
+  std::exception_ptr errors[kMaxFlights];  // written by the flight's fn before it throws
 };
 
 // Runs as fn: registers the flight, checks it is the only one of its key (unless a
@@ -81,7 +88,8 @@ int run_flight(flights_log& log, int key) {
   log.running[key].fetch_sub(1);
   if (choose(4) == 0) {
     log.threw[id].store(true);
-    throw std::runtime_error(std::to_string(id));
+    log.errors[id] = std::make_exception_ptr(std::runtime_error(std::to_string(id)));
+    std::rethrow_exception(log.errors[id]);
   }
   return flight_value(key, id);
 }
