@@ -130,10 +130,15 @@ class task_base {
   virtual void drop_function() noexcept = 0;
 
   // The outcome, once ready(): rethrows the task's exception, throws task_cancelled.
-  void rethrow_unless_value() const {
+  // Call once. The exception_ptr is moved out, so the exception object is owned by the
+  // handle's thread alone from here on: when the worker later drops the last reference to
+  // this state it must not be the one to free the exception, because that free happens in
+  // libsupc++, whose reference count ThreadSanitizer cannot see, and would be reported as
+  // racing with the catcher's reads of the exception.
+  void rethrow_unless_value() {
     switch (outcome_) {
       case outcome::failed:
-        std::rethrow_exception(error_);
+        std::rethrow_exception(std::exchange(error_, nullptr));
       case outcome::cancelled:
         throw task_cancelled();
       case outcome::succeeded:
