@@ -79,8 +79,9 @@ execution_result execution::run(const std::function<void()>& body, strategy& str
   for (auto& t : threads_)
     spare_threads_.push_back(std::move(t));
   threads_.clear();
+  live_.clear();
   object_count_ = 0;
-  names_.clear();
+  if (!names_.empty()) names_.clear();  // clear() zeroes every bucket even when empty
   trace_.clear();
   steps_ = 0;
   write_epoch_ = 0;
@@ -102,8 +103,8 @@ execution_result execution::run(const std::function<void()>& body, strategy& str
   main->clock.set(0, 1);
   main->pending = op_key{start_key_base, true};
   main->fib.prepare(main->stk, &execution::fiber_main, main.get());
+  live_.push_back(main.get());
   threads_.push_back(std::move(main));
-  live_threads_ = 1;
   strategy_->thread_created(0);
   current_ = 0;
 
@@ -183,7 +184,7 @@ void execution::run_thread(thread_rec& t) {
 
 void execution::finish_thread(thread_rec& t) {
   t.state = run_state::finished;
-  --live_threads_;
+  live_.erase(std::find(live_.begin(), live_.end(), &t));
   if (!winding_down_) {
     wrote_shared_state();
     record("thread.exit", trace_event::no_object, t.pending_loc);
@@ -257,63 +258,79 @@ bool execution::advance_time() {
   return true;
 }
 
+// The scheduling hot path: collect the enabled threads and, when there is a choice, ask
+// the strategy. Whatever is rare (no candidate, time to advance, spinners only, winding
+// down, the strategy pruning or diverging) is out of line, so the common path stays a
+// short loop without exception handling.
 std::uint32_t execution::pick_next() {
+  // The only live thread, about to run a non-blocking step: nothing to scan or decide
+  // (single-threaded phases — before the first spawn, after the last join — are common).
+  if (live_.size() == 1 && cur().state == run_state::runnable) {
+    if (!winding_down_) sched_.hash = sched_.hash * 16777619u ^ (current_ + 1);
+    return current_;
+  }
   for (;;) {
     candidates_.clear();
     candidate_ops_.clear();
     bool any_deprioritised = false;
-    for (const auto& t : threads_) {
+    bool current_runs = false;
+    for (const thread_rec* t : live_) {
       if (t->state != run_state::runnable && !is_enabled(*t)) continue;
       if (is_deprioritised(*t)) {
         any_deprioritised = true;
         continue;
       }
       candidates_.push_back(t->id);
+      current_runs |= t->id == current_;
       if (wants_ops_) candidate_ops_.push_back(t->pending);
     }
     if (candidates_.empty()) {
       // Spinners wait for something to change; a pending deadline is that change.
       if (advance_time()) continue;
-      if (any_deprioritised) {
-        for (const auto& t : threads_) {
-          if (is_enabled(*t)) {
-            candidates_.push_back(t->id);
-            if (wants_ops_) candidate_ops_.push_back(t->pending);
-          }
-        }
-      }
-    }
-    if (candidates_.empty()) {
-      if (live_threads_ == 0 || winding_down_) return no_thread;
-      fail(failure::deadlock, deadlock_message());
-      return no_thread;
+      if (!any_deprioritised || !collect_spinners(current_runs)) return no_candidate();
     }
     std::uint32_t chosen = candidates_[0];
-    if (candidates_.size() > 1) {
-      const bool current_runs =
-          std::find(candidates_.begin(), candidates_.end(), current_) != candidates_.end();
-      if (winding_down_) {
-        // No more exploring: keep the running thread if it can run, else the first one.
-        if (current_runs) chosen = current_;
-      } else {
-        const thread_choice choice{candidates_, candidate_ops_,
-                                   current_runs ? static_cast<int>(current_) : -1, steps_};
-        try {
-          chosen = candidates_[strategy_->pick_thread(choice)];
-          sched_.decisions.push_back(chosen);
-        } catch (const prune_execution&) {
-          pruned_ = true;
-          fail(failure::none, "");
-          if (current_runs) chosen = current_;
-        } catch (const replay_diverged& e) {
-          fail(failure::nondeterminism, nondeterminism_message(e.what));
-          if (current_runs) chosen = current_;
-        }
-      }
-    }
+    if (candidates_.size() > 1) chosen = choose_thread(current_runs);
     if (!winding_down_) sched_.hash = sched_.hash * 16777619u ^ (chosen + 1);
     return chosen;
   }
+}
+
+// Only deprioritised threads can run, and no deadline is pending: they run after all.
+// True when there are any.
+bool execution::collect_spinners(bool& current_runs) {
+  for (const thread_rec* t : live_) {
+    if (is_enabled(*t)) {
+      candidates_.push_back(t->id);
+      current_runs |= t->id == current_;
+      if (wants_ops_) candidate_ops_.push_back(t->pending);
+    }
+  }
+  return !candidates_.empty();
+}
+
+// Nothing can run: the execution is over, or deadlocked.
+std::uint32_t execution::no_candidate() {
+  if (!live_.empty() && !winding_down_) fail(failure::deadlock, deadlock_message());
+  return no_thread;
+}
+
+std::uint32_t execution::choose_thread(bool current_runs) {
+  // Winding down: no more exploring; keep the running thread if it can run, else the first.
+  if (winding_down_) return current_runs ? current_ : candidates_[0];
+  const thread_choice choice{candidates_, candidate_ops_,
+                             current_runs ? static_cast<int>(current_) : -1, steps_};
+  try {
+    const std::uint32_t chosen = candidates_[strategy_->pick_thread(choice)];
+    sched_.decisions.push_back(chosen);
+    return chosen;
+  } catch (const prune_execution&) {
+    pruned_ = true;
+    fail(failure::none, "");
+  } catch (const replay_diverged& e) {
+    fail(failure::nondeterminism, nondeterminism_message(e.what));
+  }
+  return current_runs ? current_ : candidates_[0];
 }
 
 void execution::schedule(const char* what, op_key key, source_loc loc) {
@@ -331,13 +348,6 @@ void execution::schedule(const char* what, op_key key, source_loc loc) {
   const std::uint32_t next = pick_next();
   if (next == no_thread) give_up();  // nothing can run: this thread is stuck for good
   switch_to(next);
-}
-
-void execution::switch_to(std::uint32_t next) {
-  if (next == current_) return;
-  thread_rec& from = cur();
-  current_ = next;
-  threads_[next]->fib.switch_from(from.fib);
 }
 
 void execution::fail(failure kind, std::string message) {
@@ -402,8 +412,7 @@ std::size_t execution::decide(std::size_t n, value_kind kind) {
 // ---------------------------------------------------------------------------------------
 // Objects
 
-std::uint32_t execution::resolve(object_slot& slot, const void* address, obj_kind kind) {
-  if (slot.epoch == epoch_) return slot.index;
+std::uint32_t execution::register_object(object_slot& slot, const void* address, obj_kind kind) {
   const auto index = static_cast<std::uint32_t>(object_count_++);
   if (index >= objects_.size()) objects_.emplace_back();
   object_rec& o = objects_[index];
@@ -494,36 +503,13 @@ void execution::before(const op_desc& op) {
 }
 
 void execution::after(const op_desc& op, bool wrote, std::uint64_t value) {
-  thread_rec& t = cur();
-  if (op.kind == op_kind::fence) {
-    if (is_acquire(op.order)) t.clock.join(t.pending_acquire);
-    if (is_release(op.order)) {
-      t.fence_release = t.clock;
-      t.clock.tick(t.id);
-    }
-    record("fence", trace_event::no_object, op.loc);
+  if (op.kind >= op_kind::atomic_notify) {
+    after_non_atomic(op);
     return;
   }
+  thread_rec& t = cur();
   const std::uint32_t index = op.slot->index;
   object_rec& o = objects_[index];
-  switch (op.kind) {
-    case op_kind::var_read:
-    case op_kind::var_write: {
-      const bool write = op.kind == op_kind::var_write;
-      record(op_name(op.kind), index, op.loc);
-      check_race(o, index, write, op.loc);
-      if (write) {
-        ++o.version;
-        wrote_shared_state();
-      }
-      return;
-    }
-    case op_kind::atomic_notify:
-      record(op_name(op.kind), index, op.loc);
-      return;
-    default:
-      break;
-  }
   // An atomic access. Loads (and failed compare-exchanges) read the release-sequence
   // clock; writes start (store) or extend (read-modify-write) it.
   const bool writes = op.kind == op_kind::atomic_store || op.kind == op_kind::atomic_rmw ||
@@ -560,9 +546,35 @@ void execution::after(const op_desc& op, bool wrote, std::uint64_t value) {
     t.last_load_version = o.version;
     t.last_load_loc = op.loc;
   }
-  const char* what = op.kind == op_kind::atomic_cas ? (wrote ? "atomic.cas" : "atomic.cas-fail")
-                                                    : op_name(op.kind);
-  record(what, index, op.loc, true, value);
+  if (tracing_) {
+    const char* what = op.kind == op_kind::atomic_cas ? (wrote ? "atomic.cas" : "atomic.cas-fail")
+                                                      : op_name(op.kind);
+    record(what, index, op.loc, true, value);
+  }
+}
+
+// Fences, plain variables and notify_*: off the atomic hot path.
+void execution::after_non_atomic(const op_desc& op) {
+  thread_rec& t = cur();
+  if (op.kind == op_kind::fence) {
+    if (is_acquire(op.order)) t.clock.join(t.pending_acquire);
+    if (is_release(op.order)) {
+      t.fence_release = t.clock;
+      t.clock.tick(t.id);
+    }
+    record("fence", trace_event::no_object, op.loc);
+    return;
+  }
+  const std::uint32_t index = op.slot->index;
+  record(op_name(op.kind), index, op.loc);
+  if (op.kind == op_kind::atomic_notify) return;
+  const bool write = op.kind == op_kind::var_write;
+  object_rec& o = objects_[index];
+  check_race(o, index, write, op.loc);
+  if (write) {
+    ++o.version;
+    wrote_shared_state();
+  }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -771,8 +783,8 @@ void execution::thread_spawn(weft::detail::thread_state& state,
   rec->has_stack = true;
   rec->fib.prepare(rec->stk, &execution::fiber_main, rec.get());
   parent.clock.tick(parent.id);
+  live_.push_back(rec.get());
   threads_.push_back(std::move(rec));
-  ++live_threads_;
   strategy_->thread_created(id);
   state.id = id;
   state.epoch = epoch_;

@@ -194,7 +194,13 @@ class execution final : public weft::detail::runtime {
   void finish_thread(thread_rec& t);
 
   thread_rec& cur() { return *threads_[current_]; }
-  std::uint32_t resolve(weft::detail::object_slot& slot, const void* address, obj_kind kind);
+  // The object's index in this execution; registers it on its first use here.
+  std::uint32_t resolve(weft::detail::object_slot& slot, const void* address, obj_kind kind) {
+    if (slot.epoch == epoch_) return slot.index;
+    return register_object(slot, address, kind);
+  }
+  [[gnu::noinline]] std::uint32_t register_object(weft::detail::object_slot& slot,
+                                                  const void* address, obj_kind kind);
   bool is_enabled(const thread_rec& t) const;
   bool is_deprioritised(const thread_rec& t) const { return t.spin_epoch == write_epoch_ + 1; }
   void wrote_shared_state() { ++write_epoch_; }
@@ -205,8 +211,16 @@ class execution final : public weft::detail::runtime {
   // calling thread is picked again (or at once when the execution is being abandoned).
   void schedule(const char* what, op_key key, source_loc loc);
   std::uint32_t pick_next();
-  void switch_to(std::uint32_t next);
-  bool advance_time();
+  [[gnu::noinline]] bool collect_spinners(bool& current_runs);
+  [[gnu::noinline]] std::uint32_t no_candidate();
+  [[gnu::noinline]] std::uint32_t choose_thread(bool current_runs);
+  void switch_to(std::uint32_t next) {
+    if (next == current_) return;
+    thread_rec& from = cur();
+    current_ = next;
+    threads_[next]->fib.switch_from(from.fib);
+  }
+  [[gnu::noinline]] bool advance_time();
 
   // Records the first failure (kind none: a pruned execution) and winds the execution
   // down: scheduling goes on without the strategy (no more exploring, no more failures)
@@ -224,6 +238,7 @@ class execution final : public weft::detail::runtime {
   }
   std::size_t decide(std::size_t n, value_kind kind);
 
+  [[gnu::noinline]] void after_non_atomic(const weft::detail::op_desc& op);
   void check_race(object_rec& o, std::uint32_t index, bool write, source_loc loc);
   void acquire_mutex(thread_rec& t, object_rec& m);
   void release_to(object_rec& m, thread_rec& t);
@@ -248,7 +263,9 @@ class execution final : public weft::detail::runtime {
   std::uint32_t epoch_ = 0;
   fiber os_fiber_;
   std::vector<std::unique_ptr<thread_rec>> threads_;
-  std::size_t live_threads_ = 0;
+  // The unfinished threads, in id order: what pick_next() scans (finished threads never
+  // run again, and a long test accumulates many).
+  std::vector<thread_rec*> live_;
   std::uint32_t current_ = 0;
   std::vector<object_rec> objects_;
   std::size_t object_count_ = 0;

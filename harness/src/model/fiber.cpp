@@ -111,8 +111,9 @@ void fiber::prepare(const stack& s, entry_fn fn, void* arg) {
   stack_ = &s;
   fn_ = fn;
   arg_ = arg;
-  asan_bottom_ = static_cast<char*>(s.base) + page_size();
-  asan_size_ = s.usable();
+  const std::size_t guard = page_size();
+  asan_bottom_ = static_cast<char*>(s.base) + guard;
+  asan_size_ = s.mapped - guard;  // s.usable()
 #if defined(WEFT_ASAN)
   // A pooled stack keeps the shadow of its previous thread's frames: a fiber's body
   // never returns (it switches away for good), so ASan never unpoisoned their redzones,
@@ -120,7 +121,7 @@ void fiber::prepare(const stack& s, entry_fn fn, void* arg) {
   // frequent in unoptimised builds where every local has redzones).
   __asan_unpoison_memory_region(asan_bottom_, asan_size_);
 #endif
-  ctx_ = ctx::make_fcontext(s.top(), s.usable(),
+  ctx_ = ctx::make_fcontext(s.top(), asan_size_,
                             [](ctx::transfer_t t) { trampoline(t.fctx, t.data); });
 #if defined(WEFT_TSAN)
   // A fresh TSan fiber per logical thread, never a reused one: a fiber's body never
