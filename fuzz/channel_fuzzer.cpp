@@ -147,8 +147,7 @@ program decode(FuzzedDataProvider& in) {
     const int n = in.ConsumeIntegralInRange<int>(1, 5);
     for (int i = 0; i < n; ++i) {
       op o{};
-      o.kind =
-          static_cast<opk>(in.ConsumeIntegralInRange<int>(0, static_cast<int>(opk::count_) - 1));
+      o.kind = weft::fuzz_targets::pick<opk>(in);
       o.x = in.ConsumeIntegralInRange<int>(0, 2);
       o.y = in.ConsumeIntegralInRange<int>(0, 2);
       o.d = std::chrono::microseconds(in.ConsumeIntegralInRange<int>(0, 1000));

@@ -98,12 +98,12 @@ struct program {
 program decode(FuzzedDataProvider& in) {
   program p;
   p.cap = in.ConsumeIntegralInRange<std::size_t>(0, 3);
-  p.ctx = static_cast<ctx_kind>(in.ConsumeIntegralInRange<int>(0, 2));
+  p.ctx = weft::fuzz_targets::pick<ctx_kind>(in);
   p.ctx_timeout_us = in.ConsumeIntegralInRange<std::int64_t>(0, 5000);
   const int n = in.ConsumeIntegralInRange<int>(1, 24);
   for (int i = 0; i < n; ++i) {
     op o{};
-    o.kind = static_cast<opk>(in.ConsumeIntegralInRange<int>(0, static_cast<int>(opk::count_) - 1));
+    o.kind = weft::fuzz_targets::pick<opk>(in);
     o.on = in.ConsumeIntegralInRange<int>(0, 3) == 0 ? target::nil : target::channel;
     o.d = weft::fuzz_targets::decode_duration(in);
     p.ops.push_back(o);

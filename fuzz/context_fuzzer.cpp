@@ -126,8 +126,7 @@ program decode(FuzzedDataProvider& in) {
   for (int i = 1; i <= nodes; ++i) {
     node_spec& n = p.nodes[static_cast<std::size_t>(i)];
     n.parent = in.ConsumeIntegralInRange<int>(0, i - 1);
-    n.kind = static_cast<node_kind>(
-        in.ConsumeIntegralInRange<int>(0, static_cast<int>(node_kind::count_) - 1));
+    n.kind = weft::fuzz_targets::pick<node_kind>(in);
     n.d = us(in.ConsumeIntegralInRange<int>(0, 3000));
     const int creator = in.ConsumeIntegralInRange<int>(-1, workers - 1);
     // A node made by a worker needs its parent to exist by then: the body's nodes always
@@ -139,8 +138,7 @@ program decode(FuzzedDataProvider& in) {
     const int count = in.ConsumeIntegralInRange<int>(1, 6);
     for (int i = 0; i < count; ++i) {
       op o{};
-      o.kind =
-          static_cast<opk>(in.ConsumeIntegralInRange<int>(0, static_cast<int>(opk::count_) - 1));
+      o.kind = weft::fuzz_targets::pick<opk>(in);
       o.node = in.ConsumeIntegralInRange<int>(1, nodes);
       o.d = us(in.ConsumeIntegralInRange<int>(0, 3000));
       ops.push_back(o);

@@ -109,10 +109,9 @@ program decode(FuzzedDataProvider& in) {
   const int n = in.ConsumeIntegralInRange<int>(1, 24);
   for (int i = 0; i < n; ++i) {
     op o{};
-    o.kind = static_cast<opk>(in.ConsumeIntegralInRange<int>(0, static_cast<int>(opk::count_) - 1));
+    o.kind = weft::fuzz_targets::pick<opk>(in);
     o.node = in.ConsumeIntegralInRange<int>(0, 7);
-    o.how =
-        static_cast<make>(in.ConsumeIntegralInRange<int>(0, static_cast<int>(make::count_) - 1));
+    o.how = weft::fuzz_targets::pick<make>(in);
     o.d = weft::fuzz_targets::decode_duration(in);
     o.edge = in.ConsumeIntegralInRange<int>(0, 4);
     p.ops.push_back(o);

@@ -98,7 +98,7 @@ struct program {
 program decode(FuzzedDataProvider& in) {
   program p;
   p.spurious = weft::fuzz_targets::decode_spurious(in);
-  p.kind = static_cast<rate>(in.ConsumeIntegralInRange<int>(0, 2));
+  p.kind = weft::fuzz_targets::pick<rate>(in);
   p.interval = us(in.ConsumeIntegralInRange<int>(1, 1000));
   p.burst = in.ConsumeIntegralInRange<std::int64_t>(0, 4);
   p.ctx_timeout = in.ConsumeBool();
@@ -108,8 +108,7 @@ program decode(FuzzedDataProvider& in) {
     const int count = in.ConsumeIntegralInRange<int>(1, 6);
     for (int i = 0; i < count; ++i) {
       op o{};
-      o.kind =
-          static_cast<opk>(in.ConsumeIntegralInRange<int>(0, static_cast<int>(opk::count_) - 1));
+      o.kind = weft::fuzz_targets::pick<opk>(in);
       o.n = in.ConsumeIntegralInRange<std::int64_t>(0, p.burst + 1);
       o.d = us(in.ConsumeIntegralInRange<int>(0, 3000));
       ops.push_back(o);

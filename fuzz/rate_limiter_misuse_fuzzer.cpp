@@ -99,7 +99,7 @@ program decode(FuzzedDataProvider& in) {
   constexpr std::int64_t kCounts[] = {L::min(), -1, 0, 1, 2, 1000, std::int64_t{1} << 40, L::max()};
   for (int i = 0; i < n; ++i) {
     op o{};
-    o.kind = static_cast<opk>(in.ConsumeIntegralInRange<int>(0, static_cast<int>(opk::count_) - 1));
+    o.kind = weft::fuzz_targets::pick<opk>(in);
     o.n = in.ConsumeBool() ? in.PickValueInArray(kCounts)
                            : in.ConsumeIntegralInRange<std::int64_t>(0, 6);
     p.ops.push_back(o);

@@ -39,6 +39,7 @@
 namespace {
 
 using weft::fuzz::require;
+using weft::fuzz_targets::pick;
 using weft::fuzz_targets::since;
 using weft::fuzz_targets::where;
 using us = std::chrono::microseconds;
@@ -83,11 +84,6 @@ struct program {
     return os.str();
   }
 };
-
-template <class E>
-E pick(FuzzedDataProvider& in) {
-  return static_cast<E>(in.ConsumeIntegralInRange<int>(0, static_cast<int>(E::count_) - 1));
-}
 
 program decode(FuzzedDataProvider& in) {
   program p;

@@ -95,7 +95,7 @@ program decode(FuzzedDataProvider& in) {
   const int n = in.ConsumeIntegralInRange<int>(1, 24);
   for (int i = 0; i < n; ++i) {
     op o{};
-    o.kind = static_cast<opk>(in.ConsumeIntegralInRange<int>(0, static_cast<int>(opk::count_) - 1));
+    o.kind = weft::fuzz_targets::pick<opk>(in);
     o.n = decode_count(in, p.size);
     o.d = weft::fuzz_targets::decode_duration(in);
     p.ops.push_back(o);

@@ -123,8 +123,7 @@ program decode(FuzzedDataProvider& in) {
     const int n = in.ConsumeIntegralInRange<int>(1, 5);
     for (int i = 0; i < n; ++i) {
       op o{};
-      o.kind =
-          static_cast<opk>(in.ConsumeIntegralInRange<int>(0, static_cast<int>(opk::count_) - 1));
+      o.kind = weft::fuzz_targets::pick<opk>(in);
       o.key = in.ConsumeIntegralInRange<int>(0, 1);
       o.fn_throws = in.ConsumeIntegralInRange<int>(0, 3) == 0;
       o.fn_sleeps = in.ConsumeBool();

@@ -102,6 +102,17 @@ void run_world(const Program& p) {
   failed.pop_back();
 }
 
+// An enumerator drawn from the input: one of E's values 0 .. E::count_ - 1, or 0 .. last.
+// (The draw is ConsumeIntegralInRange<int>, so corpora keep decoding the same way.)
+template <class E>
+E pick(FuzzedDataProvider& in, E last) {
+  return static_cast<E>(in.ConsumeIntegralInRange<int>(0, static_cast<int>(last)));
+}
+template <class E>
+E pick(FuzzedDataProvider& in) {
+  return pick(in, static_cast<E>(static_cast<int>(E::count_) - 1));
+}
+
 // Whether a program runs with spurious wake-ups (one input in four). Decoded first.
 // With them, quiescence is not judged at all: a waiter that wakes spuriously and re-reads
 // its flag looks like a spinner (see quiescence), and it may do so while holding the mutex

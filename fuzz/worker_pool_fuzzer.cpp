@@ -116,7 +116,7 @@ program decode(FuzzedDataProvider& in) {
   p.max_workers =
       in.ConsumeIntegralInRange<std::size_t>(std::max<std::size_t>(1, p.min_workers), 3);
   p.capacity = in.ConsumeIntegralInRange<std::size_t>(0, 3);
-  p.policy = static_cast<weft::overflow_policy>(in.ConsumeIntegralInRange<int>(0, 3));
+  p.policy = weft::fuzz_targets::pick(in, weft::overflow_policy::drop_oldest);
   p.idle_timeout = us(in.ConsumeBool() ? 0 : in.ConsumeIntegralInRange<int>(1, 2000));
   p.shutdown_now = in.ConsumeBool();
   p.run_pending = in.ConsumeBool();
@@ -125,8 +125,7 @@ program decode(FuzzedDataProvider& in) {
     const int n = in.ConsumeIntegralInRange<int>(1, 4);
     for (int i = 0; i < n; ++i) {
       op o{};
-      o.kind =
-          static_cast<opk>(in.ConsumeIntegralInRange<int>(0, static_cast<int>(opk::count_) - 1));
+      o.kind = weft::fuzz_targets::pick<opk>(in);
       o.task_sleeps = in.ConsumeBool();
       o.task_throws = in.ConsumeIntegralInRange<int>(0, 3) == 0;
       o.task_takes_ctx = in.ConsumeBool();

@@ -161,14 +161,13 @@ program decode(FuzzedDataProvider& in) {
                    ? kMax
                    : in.ConsumeIntegralInRange<std::size_t>(0, 3);
   if (p.count_ctor) p.capacity = kMax;
-  p.policy = static_cast<weft::overflow_policy>(in.ConsumeIntegralInRange<int>(0, 3));
+  p.policy = weft::fuzz_targets::pick(in, weft::overflow_policy::drop_oldest);
   p.idle_timeout = in.ConsumeBool();
   const int n = in.ConsumeIntegralInRange<int>(1, 24);
   for (int i = 0; i < n; ++i) {
     op o{};
-    o.kind = static_cast<opk>(in.ConsumeIntegralInRange<int>(0, static_cast<int>(opk::count_) - 1));
-    o.task = static_cast<task_kind>(
-        in.ConsumeIntegralInRange<int>(0, static_cast<int>(task_kind::count_) - 1));
+    o.kind = weft::fuzz_targets::pick<opk>(in);
+    o.task = weft::fuzz_targets::pick<task_kind>(in);
     o.which = in.ConsumeIntegralInRange<std::size_t>(0, 7);
     o.a = decode_size(in);
     o.b = decode_size(in);
