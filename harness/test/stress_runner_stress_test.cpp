@@ -216,6 +216,39 @@ TEST(StressRun, AnAbandonedRoundUnwindsASpinner) {
   EXPECT_EQ(r.kind, failure::assertion) << r;
 }
 
+TEST(StressRun, FailEndsTheRunAfterTheRoundWithTheMessage) {
+  std::atomic<std::size_t> rounds{0};
+  std::atomic<bool> finished_round{false};
+  const auto r = weft::stress::run(quick(100), [&] {
+    if (rounds.fetch_add(1) == 3) {
+      weft::stress::fail("invariant broken: 2 items for 1 sent");
+      finished_round = true;  // fail() does not unwind the caller
+    }
+  });
+  ASSERT_EQ(r.kind, failure::assertion) << r;
+  EXPECT_NE(r.message.find("invariant broken: 2 items for 1 sent"), std::string::npos) << r;
+  EXPECT_EQ(r.failing_iteration, 3u) << r;
+  EXPECT_EQ(rounds.load(), 4u);
+  EXPECT_TRUE(finished_round.load());
+}
+
+TEST(StressRun, FailOutsideAStressRunIsAnError) {
+  EXPECT_THROW(weft::stress::fail("no run"), std::logic_error);
+  weft::model::options mo;
+  mo.max_schedules = 1;
+  mo.use_environment = false;
+  const auto m = weft::model::check(mo, [] {
+    bool threw = false;
+    try {
+      weft::stress::fail("a model execution is not a stress run");
+    } catch (const std::logic_error&) {
+      threw = true;
+    }
+    WEFT_ASSERT(threw);
+  });
+  EXPECT_TRUE(m.ok()) << m;
+}
+
 TEST(StressRun, LeakedThread) {
   const auto r = weft::stress::run(quick(10), [] { weft::thread t([] {}); });
   EXPECT_EQ(r.kind, failure::leaked_thread) << r;

@@ -34,13 +34,10 @@ class BrokenVariant : public ::testing::TestWithParam<variant> {};
 
 TEST_P(BrokenVariant, InjectionCatchesTheBrokenOne) {
   const variant& v = GetParam();
-  weft::stress::options o;
-  o.name = std::string(v.name) + " (broken)";
-  o.iterations = kCatchWithin;
-  o.seed = 20240601;
-  o.hang_seconds = v.hang_seconds;
-  o.use_environment = false;
-  const weft::stress::report r = weft::stress::run(o, v.broken);
+  const weft::stress::report r =
+      weft::stress::run(weft::stress_suite::mutant_budget(std::string(v.name) + " (broken)",
+                                                          kCatchWithin, 20240601, v.hang_seconds),
+                        v.broken);
   ASSERT_FALSE(r.ok()) << v.name << " was not caught in " << r.iterations << " rounds\n" << r;
   EXPECT_EQ(r.kind, v.kind) << r;
   std::cout << v.name << " caught as expected:\n" << r;

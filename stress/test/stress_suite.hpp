@@ -44,6 +44,20 @@ inline weft::stress::options budget(std::string name, std::size_t rounds) {
   return o;
 }
 
+// The options of a run that must catch a deliberately broken component: a fixed seed and
+// a bound on the rounds, both immune to the WEFT_STRESS_* knobs (a nightly time budget
+// must not change what "caught within `rounds` rounds" means).
+inline weft::stress::options mutant_budget(std::string name, std::size_t rounds, std::uint64_t seed,
+                                           double hang_seconds = 20) {
+  weft::stress::options o;
+  o.name = std::move(name);
+  o.iterations = rounds;
+  o.seed = seed;
+  o.hang_seconds = hang_seconds;
+  o.use_environment = false;
+  return o;
+}
+
 // Succeeds on a clean report; the message is the report either way (with the seed and
 // the command to re-run the same delay decisions when it failed).
 inline ::testing::AssertionResult passed(const weft::stress::report& r) {
@@ -86,8 +100,8 @@ weft::thread cancel_soon(Cancel cancel, std::size_t max_yields = 20) {
 inline void expect_clean(const std::string& problem,
                          weft::source_loc loc = weft::source_loc::current()) {
   if (problem.empty()) return;
-  if (auto* rt = weft::detail::active_runtime(); rt != nullptr && weft::stress::active()) {
-    rt->report_failure(problem.c_str(), loc, /*fatal=*/false);
+  if (weft::stress::active()) {
+    weft::stress::fail(problem, loc);
   } else {
     ADD_FAILURE_AT(loc.file, static_cast<int>(loc.line)) << problem;
   }

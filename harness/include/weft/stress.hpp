@@ -94,4 +94,10 @@ report run(const options& opts, std::function<void()> body);
 // True while the calling thread takes part in a stress run.
 bool active() noexcept;
 
+// Fails the current round with `message`, as a failed check of the caller's own (an
+// invariant found broken, a value lost): the run stops after this round and its report
+// carries the message, the thread and the seed. The calling thread is not unwound, so
+// the round ends normally. Throws std::logic_error when !active().
+void fail(std::string_view message, source_loc loc = source_loc::current());
+
 }  // namespace weft::stress

@@ -223,6 +223,12 @@ bool active() noexcept {
   return dynamic_cast<detail::stress_runtime*>(weft::detail::active_runtime()) != nullptr;
 }
 
+void fail(std::string_view message, source_loc loc) {
+  auto* rt = dynamic_cast<detail::stress_runtime*>(weft::detail::active_runtime());
+  if (rt == nullptr) throw std::logic_error("weft::stress::fail called outside a stress run");
+  rt->report_failure(std::string(message).c_str(), loc, /*fatal=*/false);
+}
+
 report run(const options& given, std::function<void()> body) {
   if (weft::detail::active_runtime() != nullptr) {
     throw std::logic_error("weft::stress::run called inside a model execution or stress run");
