@@ -44,18 +44,18 @@ struct options {
   std::uint64_t seed = 0;            // 0 = pick one and report it
   std::size_t max_schedules = 1000;  // executions to run at most
   int pct_depth = 3;
-  int preemption_bound = 2;             // dfs; -1 = unbounded (exhaustive)
-  bool sleep_sets = true;               // unbounded dfs: skip schedules that only reorder
-                                        // independent operations (off: to cross-check)
-  std::size_t max_steps = 100000;       // per execution; beyond it: livelock
-  std::string replay;                   // non-empty: run exactly this schedule
-  double max_seconds = 0;               // wall-clock budget for the search; 0 = none
-  bool spurious_wakeups = true;         // condition variables may wake spuriously
-  std::size_t stack_size = 256 * 1024;  // per logical thread, plus a guard page
-  bool full_trace = false;              // report every step instead of the last ones
-  bool use_environment = true;          // honour WEFT_SEED, WEFT_SCHEDULES, WEFT_STRATEGY,
-                                        // WEFT_REPLAY and GoogleTest's sharding variables
-  std::string name;                     // shown in reports (e.g. the test's name)
+  int preemption_bound = 2;        // dfs; -1 = unbounded (exhaustive)
+  bool sleep_sets = true;          // unbounded dfs: skip schedules that only reorder
+                                   // independent operations (off: to cross-check)
+  std::size_t max_steps = 100000;  // per execution; beyond it: livelock
+  std::string replay;              // non-empty: run exactly this schedule
+  double max_seconds = 0;          // wall-clock budget for the search; 0 = none
+  bool spurious_wakeups = true;    // condition variables may wake spuriously
+  std::size_t stack_size = std::size_t{256} * 1024;  // per logical thread, plus a guard page
+  bool full_trace = false;                           // report every step instead of the last ones
+  bool use_environment = true;  // honour WEFT_SEED, WEFT_SCHEDULES, WEFT_STRATEGY,
+                                // WEFT_REPLAY and GoogleTest's sharding variables
+  std::string name;             // shown in reports (e.g. the test's name)
 };
 
 enum class failure {

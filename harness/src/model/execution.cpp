@@ -76,8 +76,9 @@ execution_result execution::run(const std::function<void()>& body, strategy& str
   if (epoch_ == 0) epoch_ = next_epoch.fetch_add(1, std::memory_order_relaxed);
   strategy_ = &strat;
   wants_ops_ = strat.wants_pending_ops();
-  for (auto& t : threads_)
+  for (auto& t : threads_) {
     spare_threads_.push_back(std::move(t));
+  }
   threads_.clear();
   live_.clear();
   object_count_ = 0;
@@ -749,8 +750,9 @@ void execution::cv_notify(object_slot& cv, std::condition_variable& native, bool
   }
   std::size_t woken = 0;
   if (all) {
-    for (thread_rec* w : waiters_)
+    for (thread_rec* w : waiters_) {
       w->notified = true;
+    }
     woken = waiters_.size();
   } else if (!waiters_.empty()) {
     // Which waiter notify_one wakes is unspecified; every choice is explored.
