@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <boost/context/detail/fcontext.hpp>
+#include <iterator>
+#include <mutex>
 #include <new>
 #include <stdexcept>
 #include <utility>
@@ -51,6 +53,48 @@ std::size_t page_size() {
 }
 }  // namespace
 
+// Stacks outlive one check(): a test binary runs many checks, and a fuzzer runs one per
+// input, so mapping, guarding and unmapping each check's stacks (munmap of touched pages
+// is the expensive part) would cost more than a small search itself. Pools hand their
+// stacks back here when they end, and new pools take stacks of their size from here
+// before mapping new ones. Bounded, so the process keeps at most kCachedBytes of idle
+// stacks mapped; the rest are unmapped as before.
+class stack_cache {
+ public:
+  static stack_cache& instance() {
+    static stack_cache* cache = new stack_cache;  // never destroyed: pools may outlive statics
+    return *cache;
+  }
+
+  bool take(std::size_t mapped, stack& out) {
+    const std::lock_guard<std::mutex> lock(m_);
+    for (auto it = stacks_.rbegin(); it != stacks_.rend(); ++it) {
+      if (it->mapped == mapped) {
+        out = *it;
+        stacks_.erase(std::next(it).base());
+        bytes_ -= mapped;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // False when the cache is full: the caller unmaps the stack.
+  bool give(const stack& s) {
+    const std::lock_guard<std::mutex> lock(m_);
+    if (bytes_ + s.mapped > kCachedBytes) return false;
+    stacks_.push_back(s);
+    bytes_ += s.mapped;
+    return true;
+  }
+
+ private:
+  static constexpr std::size_t kCachedBytes = std::size_t{8} << 20;
+  std::mutex m_;
+  std::vector<stack> stacks_;
+  std::size_t bytes_ = 0;
+};
+
 std::size_t stack::usable() const noexcept {
   return mapped - page_size();
 }
@@ -62,8 +106,9 @@ stack_pool::stack_pool(std::size_t usable_size) {
 }
 
 stack_pool::~stack_pool() {
-  for (const stack& s : free_)
-    ::munmap(s.base, s.mapped);
+  for (const stack& s : free_) {
+    if (!stack_cache::instance().give(s)) ::munmap(s.base, s.mapped);
+  }
 }
 
 void stack_pool::quarantine(stack s) {
@@ -83,6 +128,8 @@ stack stack_pool::acquire() {
     return s;
   }
   const std::size_t mapped = usable_size_ + page_size();
+  stack cached;
+  if (stack_cache::instance().take(mapped, cached)) return cached;
   void* base = ::mmap(nullptr, mapped, PROT_READ | PROT_WRITE,
                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (base == MAP_FAILED) throw std::bad_alloc();

@@ -4,8 +4,9 @@
 // switch). Switches are direct, fiber to fiber: the one that jumps passes its own
 // `fiber` object as the transfer payload so the target can store the suspended context
 // in it. Stacks come from a pool that is reused across executions (so a million
-// executions allocate the same few stacks) and have a PROT_NONE guard page below them,
-// so an overflow faults instead of corrupting a neighbour.
+// executions allocate the same few stacks), and an ended pool's stacks are kept, up to a
+// bound, for the next check() in the process; they have a PROT_NONE guard page below
+// them, so an overflow faults instead of corrupting a neighbour.
 //
 // Under AddressSanitizer and ThreadSanitizer every switch is announced to the runtime
 // (__sanitizer_start/finish_switch_fiber, __tsan_switch_to_fiber), so model tests run in
