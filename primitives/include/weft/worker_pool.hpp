@@ -329,8 +329,11 @@ class worker_pool {
       ++counters_.cancelled;
       return admit::cancelled;
     }
+    // Where the task goes, decided under m_: the queue (it is moved there), the caller's
+    // own thread (run_here), or the block policy's wait for room (blocked).
     std::shared_ptr<detail::task_base> victim;
-    bool run_here = false;
+    std::shared_ptr<detail::task_base> run_here;
+    std::shared_ptr<detail::task_base> blocked;
     std::size_t spawn = 0;
     {
       detail::lock_spinning(m_);
@@ -348,31 +351,33 @@ class worker_pool {
       } else if (overflow_ == overflow_policy::caller_runs) {
         task->set_id(++next_id_);
         ++counters_.ran_on_caller;
-        run_here = true;
+        run_here = std::move(task);
       } else if (overflow_ == overflow_policy::drop_oldest) {
         victim = std::move(queue_.get_mut().front());
         queue_.get_mut().pop_front();
         ++counters_.dropped;
         push_locked(std::move(task));
+      } else {
+        blocked = std::move(task);
       }
     }
     if (victim != nullptr) {
       victim->cancel();
       return admit::queued;
     }
-    if (run_here) {
-      task->execute(counter{this});
+    if (run_here != nullptr) {
+      run_here->execute(counter{this});
       return admit::ran_here;
     }
-    if (task == nullptr) {  // queued
-      start_reserved(spawn);
-      return admit::queued;
+    if (blocked != nullptr) {
+      return block_for_room(blocked, ctx);
     }
-    return block_for_room(std::move(task), ctx);
+    start_reserved(spawn);
+    return admit::queued;
   }
 
   // The block policy: wait in FIFO order for room (or the context, or shutdown).
-  admit block_for_room(std::shared_ptr<detail::task_base> task, const weft::context* ctx) {
+  admit block_for_room(const std::shared_ptr<detail::task_base>& task, const weft::context* ctx) {
     submit_request r{task, false};
     if (!detail::wait_granted(*this, r, ctx, nullptr)) {
       task->cancel();  // ctx is done: the task was never accepted

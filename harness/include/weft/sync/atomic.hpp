@@ -190,7 +190,8 @@ template <class T>
 std::uint64_t value_bits(const T& v) noexcept {
   std::uint64_t bits = 0;
   if constexpr (std::is_trivially_copyable_v<T>) {
-    std::memcpy(&bits, &v, sizeof(T) < sizeof(bits) ? sizeof(T) : sizeof(bits));
+    constexpr std::size_t size = sizeof(T) < sizeof(bits) ? sizeof(T) : sizeof(bits);
+    std::memcpy(&bits, &v, size);
   }
   return bits;
 }
