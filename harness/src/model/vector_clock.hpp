@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <utility>
 #include <vector>
 
 namespace weft::model::detail {
@@ -20,6 +21,13 @@ class vector_clock {
  public:
   vector_clock() = default;
   vector_clock(const vector_clock& other) { *this = other; }
+  vector_clock(vector_clock&& other) noexcept
+      : c_(std::move(other.c_)), size_(std::exchange(other.size_, 0)) {}
+  vector_clock& operator=(vector_clock&& other) noexcept {
+    c_ = std::move(other.c_);
+    size_ = std::exchange(other.size_, 0);
+    return *this;
+  }
   vector_clock& operator=(const vector_clock& other) {
     if (this != &other) {
       reserve(other.size_);
@@ -56,17 +64,20 @@ class vector_clock {
   // clocks hold a handful of entries, and a library call costs more than the loop.
   void grow(std::uint32_t n) {
     reserve(n);
-    for (std::uint32_t i = size_; i < n; ++i)
+    for (std::uint32_t i = size_; i < n; ++i) {
       c_[i] = 0;
+    }
     size_ = n;
   }
   void join_nonempty(const vector_clock& other) {
     reserve(other.size_);
     const std::uint32_t common = std::min(size_, other.size_);
-    for (std::uint32_t i = 0; i < common; ++i)
+    for (std::uint32_t i = 0; i < common; ++i) {
       c_[i] = std::max(c_[i], other.c_[i]);
-    for (std::uint32_t i = common; i < other.size_; ++i)
+    }
+    for (std::uint32_t i = common; i < other.size_; ++i) {
       c_[i] = other.c_[i];
+    }
     size_ = std::max(size_, other.size_);
   }
 
