@@ -10,6 +10,7 @@
 #include <set>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "weft/gtest.hpp"
@@ -410,6 +411,28 @@ TEST(ModelCheck, StacksAreReusedAcrossChecks) {
   for (int i = 0; i < 300; ++i)
     ASSERT_TRUE(passed(check(with(strategy::random, 2), four_threads)));
   EXPECT_LT(mapping_count(), before + 100);
+}
+
+TEST(ModelCheck, ChecksOnSeveralOsThreadsAtOnce) {
+  // Each check() runs on its own OS thread; they share only the process-wide stack cache,
+  // which every passing check gives its stacks back to. Under the tsan preset this is
+  // the test that the cache is properly locked.
+  std::vector<weft::model::report> last(4);
+  std::vector<std::thread> runners;
+  runners.reserve(last.size());
+  for (auto& r : last) {
+    runners.emplace_back([&r] {
+      for (int i = 0; i < 20 && (i == 0 || r.ok()); ++i) {
+        r = check(with(strategy::random, 200), atomic_increment_body);
+      }
+    });
+  }
+  for (auto& t : runners) {
+    t.join();
+  }
+  for (const auto& r : last) {
+    EXPECT_TRUE(passed(r));
+  }
 }
 
 TEST(ModelCheck, GtestExpectationInsideBodyFailsTheExecution) {
