@@ -211,7 +211,7 @@ void execution::finish_thread(thread_rec& t) {
 // ---------------------------------------------------------------------------------------
 // Scheduling
 
-bool execution::is_enabled(const thread_rec& t) const {
+[[gnu::always_inline]] inline bool execution::is_enabled(const thread_rec& t) const {
   switch (t.state) {
     case run_state::runnable:
       return true;
