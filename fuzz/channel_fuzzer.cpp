@@ -227,7 +227,8 @@ class world {
   void received(int w, int idx, int c, const item& it) {
     received_[static_cast<std::size_t>(w)][static_cast<std::size_t>(c)].push_back(it.v);
     // Reads-from: which send (producer, its operation) this receive got.
-    weft::fuzz::observe(1, static_cast<std::uint64_t>(c), static_cast<std::uint64_t>(w * 8 + idx),
+    weft::fuzz::observe(1, static_cast<std::uint64_t>(c),
+                        static_cast<std::uint64_t>(w) * 8 + static_cast<std::uint64_t>(idx),
                         static_cast<std::uint64_t>(it.v));
   }
   void note(int w, int idx, outcome o) {
@@ -297,6 +298,7 @@ class world {
         if (st == weft::channel_status::ok) {
           send_succeeded(w, idx, o.x, tag);
         } else {
+          // NOLINTNEXTLINE(bugprone-use-after-move): checks that a failed send left it intact
           require(!it.moved_from, where(w, idx) + "a failed try_send moved from the value");
           require(st == weft::channel_status::would_block || st == weft::channel_status::closed,
                   where(w, idx) + "try_send returned " + weft::to_string(st));
@@ -320,6 +322,7 @@ class world {
           } else {
             require(st == weft::channel_status::timeout,
                     where(w, idx) + "send_for returned " + weft::to_string(st));
+            // NOLINTNEXTLINE(bugprone-use-after-move): checks that a failed send left it intact
             require(!it.moved_from, where(w, idx) + "a timed-out send_for moved from the value");
             require(since(t0) >= o.d, where(w, idx) + "send_for timed out before its deadline");
           }
@@ -342,6 +345,7 @@ class world {
           } else {
             require(st == weft::channel_status::cancelled,
                     where(w, idx) + "send(ctx) returned " + weft::to_string(st));
+            // NOLINTNEXTLINE(bugprone-use-after-move): checks that a failed send left it intact
             require(!it.moved_from, where(w, idx) + "a cancelled send moved from the value");
             require(static_cast<bool>(ctx_.err()),
                     where(w, idx) + "send(ctx) cancelled but ctx.err() is empty");

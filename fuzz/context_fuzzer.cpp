@@ -395,7 +395,8 @@ class world {
           require(since(t0) >= o.d, at + "wait_for timed out early");
           require(returned < n.deadline, at + "wait_for false after the context's deadline");
         }
-        weft::fuzz::observe(2, static_cast<std::uint64_t>(w * 8 + idx), done ? 1 : 0);
+        weft::fuzz::observe(2, static_cast<std::uint64_t>(w) * 8 + static_cast<std::uint64_t>(idx),
+                            done ? 1 : 0);
         break;
       }
       case opk::done_recv: {
@@ -420,7 +421,8 @@ class world {
           // between building the timeout case and the scan, and then both are ready.)
           require(since(t0) >= o.d, at + "select timeout fired early");
         }
-        weft::fuzz::observe(3, static_cast<std::uint64_t>(w * 8 + idx), fired);
+        weft::fuzz::observe(3, static_cast<std::uint64_t>(w) * 8 + static_cast<std::uint64_t>(idx),
+                            fired);
         break;
       }
       case opk::err:
@@ -483,7 +485,8 @@ class world {
                                   "stop() == false returned before the callback "
                                   "finished (or it never ran)");
       }
-      weft::fuzz::observe(5, static_cast<std::uint64_t>(w * 8 + idx), prevented ? 1 : 0);
+      weft::fuzz::observe(5, static_cast<std::uint64_t>(w) * 8 + static_cast<std::uint64_t>(idx),
+                          prevented ? 1 : 0);
       return;
     }
   }

@@ -186,11 +186,14 @@ class world {
         // Admitted at some instant between t0 and now: now is the conservative one
         // (virtual time may jump while a thread is between two operations).
         if (ok) admitted(weft::clock::now(), o.n);
-        weft::fuzz::observe(1, static_cast<std::uint64_t>(w * 8 + idx), ok ? 1 : 0);
+        weft::fuzz::observe(1, static_cast<std::uint64_t>(w) * 8 + static_cast<std::uint64_t>(idx),
+                            ok ? 1 : 0);
         break;
       }
       case opk::reserve: {
         auto r = limiter_.reserve(o.n);
+        // An ok reservation moves into reservations_ below; its delay is then read there.
+        const weft::rate_limiter::reservation* held = &r;
         if (too_big(o.n)) require(!r.ok(), at + "reserve() ok for more than the burst");
         if (o.n == 0 || !limited()) require(r.ok(), at + "reserve() refused an always-ok request");
         if (r.ok()) {
@@ -203,12 +206,13 @@ class world {
           admitted(r.time_to_act(), o.n);
           auto& mine = reservations_[static_cast<std::size_t>(w)];
           mine.push_back({std::move(r), events_.size() - (o.n > 0 ? 1 : 0)});
+          held = &mine.back().r;
           if (o.n == 0) mine.back().event = static_cast<std::size_t>(-1);
         } else {
           require(r.delay() == weft::clock::duration::max(), at + "a failed reservation's delay");
         }
-        weft::fuzz::observe(2, static_cast<std::uint64_t>(w * 8 + idx),
-                            static_cast<std::uint64_t>(r.delay().count() / 1000));
+        weft::fuzz::observe(2, static_cast<std::uint64_t>(w) * 8 + static_cast<std::uint64_t>(idx),
+                            static_cast<std::uint64_t>(held->delay().count() / 1000));
         break;
       }
       case opk::cancel_reservation: {
@@ -244,7 +248,7 @@ class world {
           if (o.n == 0 || !limited()) require(ok, at + "wait() failed an always-ok request");
           if (ok) admitted(weft::clock::now(), o.n);
         }
-        weft::fuzz::observe(3, static_cast<std::uint64_t>(w * 8 + idx),
+        weft::fuzz::observe(3, static_cast<std::uint64_t>(w) * 8 + static_cast<std::uint64_t>(idx),
                             static_cast<std::uint64_t>(since(t0).count() / 1000));
         break;
       }
@@ -269,7 +273,8 @@ class world {
           require(static_cast<bool>(ctx_.err()) || (dl.has_value() && p_.kind == rate::finite),
                   at + "wait(ctx) failed with a live context and no deadline");
         }
-        weft::fuzz::observe(4, static_cast<std::uint64_t>(w * 8 + idx), ok ? 1 : 0);
+        weft::fuzz::observe(4, static_cast<std::uint64_t>(w) * 8 + static_cast<std::uint64_t>(idx),
+                            ok ? 1 : 0);
         break;
       }
       case opk::sleep:

@@ -41,6 +41,7 @@ bool bulkheads() {
   weft::task_handle<int> bad =
       search.submit([]() -> int { throw std::runtime_error("index down"); });
   std::vector<weft::task_handle<std::string>> renders;
+  renders.reserve(6);
   for (int i = 0; i < 6; ++i) {  // more than fits: some run on this thread
     renders.push_back(thumbs.submit([i] { return "thumb-" + std::to_string(i); }));
   }
@@ -97,6 +98,7 @@ bool shutdowns() {
     });
     started.acquire(1);  // the worker has taken it: what follows stays queued
     std::vector<weft::task_handle<int>> queued;
+    queued.reserve(3);
     for (int i = 0; i < 3; ++i)
       queued.push_back(pool.submit([i] { return i; }));
     weft::thread opener([&] {

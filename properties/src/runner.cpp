@@ -197,7 +197,7 @@ rc_outcome run_rapidcheck(const std::string& id, const std::function<void()>& pr
   return out;
 }
 
-bool apply_rc_environment() {
+bool apply_rc_environment() noexcept {
   static const bool applied = [] {
     std::string params = env("RC_PARAMS") != nullptr ? env("RC_PARAMS") : "";
     const std::string before = params;

@@ -32,7 +32,9 @@ namespace weft::testing {
 std::string replay_command(const weft::model::report& report);
 
 namespace detail {
-bool install_listener();
+// noexcept: it runs during static initialisation, where an exception (only bad_alloc
+// could come) ends the program anyway; saying so lets the initialiser below be checked.
+bool install_listener() noexcept;
 inline const bool listener_installed = install_listener();
 }  // namespace detail
 

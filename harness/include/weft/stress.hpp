@@ -89,7 +89,7 @@ std::ostream& operator<<(std::ostream& os, const report& r);
 // Runs the body repeatedly under delay injection; returns at the first failing round or
 // when the budget is spent. Throws std::invalid_argument for bad options and
 // std::logic_error when called inside a model execution or another stress run.
-report run(const options& opts, std::function<void()> body);
+report run(const options& opts, const std::function<void()>& body);
 
 // True while the calling thread takes part in a stress run.
 bool active() noexcept;

@@ -60,7 +60,7 @@ std::string replay_command(const weft::model::report& report) {
          << report;
 }
 
-bool detail::install_listener() {
+bool detail::install_listener() noexcept {
   static const bool installed = [] {
     ::testing::UnitTest::GetInstance()->listeners().Append(new failure_forwarder);
     return true;

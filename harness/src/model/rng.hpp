@@ -8,10 +8,12 @@ namespace weft::model::detail {
 
 class rng {
  public:
-  rng() { reseed(0); }
-  explicit rng(std::uint64_t seed) { reseed(seed); }
+  // noexcept, so that a thread_local holding one (the stress runtime's) cannot throw
+  // while it is initialised.
+  rng() noexcept { reseed(0); }
+  explicit rng(std::uint64_t seed) noexcept { reseed(seed); }
 
-  void reseed(std::uint64_t seed) {
+  void reseed(std::uint64_t seed) noexcept {
     for (auto& word : s_) {
       seed += 0x9E3779B97F4A7C15ULL;
       std::uint64_t z = seed;

@@ -229,7 +229,7 @@ void fail(std::string_view message, source_loc loc) {
   rt->report_failure(std::string(message).c_str(), loc, /*fatal=*/false);
 }
 
-report run(const options& given, std::function<void()> body) {
+report run(const options& given, const std::function<void()>& body) {
   if (weft::detail::active_runtime() != nullptr) {
     throw std::logic_error("weft::stress::run called inside a model execution or stress run");
   }

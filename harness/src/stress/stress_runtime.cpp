@@ -121,7 +121,7 @@ std::string stress_runtime::describe_threads() {
   return out;
 }
 
-void stress_runtime::enter_thread(std::uint32_t index, std::shared_ptr<start_gate> gate) {
+void stress_runtime::enter_thread(std::uint32_t index, const std::shared_ptr<start_gate>& gate) {
   thread_info* info = nullptr;
   {
     std::lock_guard<std::mutex> g(mu_);
@@ -308,7 +308,9 @@ std::cv_status stress_runtime::cv_wait(object_slot& cv, std::condition_variable&
       slice = std::min(slice, remaining);
     }
     // A slice that ends without a notify is not reported (it is not a wake-up); a
-    // notify, or a spurious wake-up of the real condition variable, is.
+    // notify, or a spurious wake-up of the real condition variable, is: passing it on is
+    // this wait's job, and the caller's own loop re-checks its predicate.
+    // NOLINTNEXTLINE(bugprone-spuriously-wake-up-functions)
     if (native.wait_for(lk, slice) == std::cv_status::no_timeout) break;
     if (notifications(cv).load() != notified_before) break;  // a notify the slice swallowed
     if (aborting()) {
@@ -344,7 +346,8 @@ void stress_runtime::thread_spawn(weft::detail::thread_state& state,
   state.native =
       std::thread([this, index, done, gate = tl.children_gate, b = std::move(body)]() mutable {
         weft::detail::runtime_scope scope(this);
-        enter_thread(index, std::move(gate));
+        enter_thread(index, gate);
+        gate.reset();  // only the start needed it
         try {
           b->run();
           b.reset();

@@ -55,7 +55,7 @@ class stress_runtime final : public weft::detail::runtime {
   std::uint64_t delays() const { return delays_.load(std::memory_order_relaxed); }
 
   // Registers the calling thread for the round (driver and spawned threads).
-  void enter_thread(std::uint32_t index, std::shared_ptr<start_gate> gate);
+  void enter_thread(std::uint32_t index, const std::shared_ptr<start_gate>& gate);
   void leave_thread();
 
   // runtime

@@ -357,7 +357,8 @@ struct double_delete {
   int* volatile p = nullptr;  // volatile: the optimizer may not elide the allocation
   void thread(int) {
     p = new int(1);
-    delete p;
+    // Relacy's operator new takes the memory from malloc(), its operator delete frees it.
+    delete p;  // NOLINT(clang-analyzer-unix.MismatchedDeallocator)
     delete p;  // NOLINT: the bug under test
   }
 };

@@ -190,6 +190,7 @@ template <class T>
 std::uint64_t value_bits(const T& v) noexcept {
   std::uint64_t bits = 0;
   if constexpr (std::is_trivially_copyable_v<T>) {
+    // NOLINTNEXTLINE(bugprone-sizeof-expression): T may be a pointer; its own bits are wanted
     constexpr std::size_t size = sizeof(T) < sizeof(bits) ? sizeof(T) : sizeof(bits);
     std::memcpy(&bits, &v, size);
   }

@@ -150,8 +150,9 @@ std::string save_failure(const config& cfg, const std::string& name, const histo
 // So that RC_GTEST_PROP properties scale with the same knobs as check(): before the first
 // RapidCheck property runs, WEFT_PROP_SCENARIOS and WEFT_SEED are added to RC_PARAMS as
 // max_success and seed (unless RC_PARAMS sets those already). Runs at static
-// initialisation of any program that includes this header.
-bool apply_rc_environment();
+// initialisation of any program that includes this header. noexcept: an exception there
+// (only bad_alloc could come) ends the program anyway.
+bool apply_rc_environment() noexcept;
 inline const bool rc_environment_applied = apply_rc_environment();
 
 // One scenario on one engine: everything a run needs, and what the last failing run saw.

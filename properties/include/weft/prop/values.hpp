@@ -161,8 +161,6 @@ void show_to(std::ostream& os, const T& v) {
     } else {
       os << v;
     }
-  } else if constexpr (std::is_floating_point_v<T>) {
-    os << v;
   } else if constexpr (detail::string_like<T>) {
     detail::show_quoted(os, std::string_view(v));
   } else if constexpr (std::is_same_v<T, std::nullopt_t>) {
@@ -173,7 +171,7 @@ void show_to(std::ostream& os, const T& v) {
     } else {
       os << "nullopt";
     }
-  } else if constexpr (detail::streamable<T>) {
+  } else if constexpr (detail::streamable<T>) {  // floating point among them
     os << v;
   } else if constexpr (std::is_enum_v<T>) {
     os << static_cast<std::underlying_type_t<T>>(v);
@@ -211,7 +209,7 @@ template <class T>
 constexpr bool showable() {
   if constexpr (detail::custom_printer<T> || std::is_arithmetic_v<T> || std::is_enum_v<T> ||
                 detail::string_like<T> || detail::streamable<T> || std::is_same_v<T, unit> ||
-                std::is_same_v<T, std::nullopt_t>) {
+                std::is_same_v<T, std::nullopt_t> || detail::is_variant<T>::value) {
     return true;
   } else if constexpr (detail::is_optional<T>::value) {
     return showable<typename T::value_type>();
@@ -220,8 +218,6 @@ constexpr bool showable() {
       return (showable<std::remove_cv_t<std::tuple_element_t<I, T>>>() && ...);
     }
     (std::make_index_sequence<std::tuple_size_v<T>>{});
-  } else if constexpr (detail::is_variant<T>::value) {
-    return true;
   } else if constexpr (detail::range<T>) {
     return showable<std::remove_cv_t<typename T::value_type>>();
   } else {
