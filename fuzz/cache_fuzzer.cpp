@@ -228,10 +228,12 @@ class world {
     }
     quiet_.settle();
     if (!p_.spurious) check_quiescent();
-    for (auto& t : threads)
+    for (auto& t : threads) {
       t.join();
-    for (int k = 0; k < kKeys; ++k)
+    }
+    for (int k = 0; k < kKeys; ++k) {
       get(-1, k, k);
+    }
     check_end();
   }
 

@@ -195,8 +195,9 @@ class world {
                               : weft::with_cancel(weft::background());
     ctx_ = pair.first;
     cancel_ = pair.second;
-    for (auto& r : received_)
+    for (auto& r : received_) {
       r.resize(2);
+    }
   }
 
   void run() {
@@ -216,8 +217,9 @@ class world {
         require(ch_[c].closed(), "close threw channel_closed on an open channel");
       }
     }
-    for (auto& t : threads)
+    for (auto& t : threads) {
       t.join();
+    }
     check_end();
   }
 
@@ -620,25 +622,29 @@ class world {
       require(close_ok_[c] == 1, "channel " + name + ": " + std::to_string(close_ok_[c]) +
                                      " close() calls succeeded, expected exactly 1");
       std::vector<int> drained;
-      while (auto r = ch_[c].try_recv())
+      while (auto r = ch_[c].try_recv()) {
         drained.push_back(r->v);
+      }
       require(!drained_seen_[c] || drained.empty(),
               "channel " + name + ": a receive reported closed-and-drained, yet " +
                   std::to_string(drained.size()) + " value(s) were still buffered");
       std::vector<int> got = drained;
-      for (const auto& per : received_)
+      for (const auto& per : received_) {
         got.insert(got.end(), per[c].begin(), per[c].end());
+      }
       std::vector<int> sent = accepted_[c];
       std::sort(got.begin(), got.end());
       std::sort(sent.begin(), sent.end());
       if (got != sent) {
         std::ostringstream os;
         os << "channel " << name << ": values lost or duplicated: accepted {";
-        for (int v : sent)
+        for (int v : sent) {
           os << " " << v;
+        }
         os << " }, received or left {";
-        for (int v : got)
+        for (int v : got) {
           os << " " << v;
+        }
         os << " }";
         require(false, os.str());
       }

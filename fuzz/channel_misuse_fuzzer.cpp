@@ -140,8 +140,9 @@ class world {
     }
     // Whatever is left is still in the channel, in order.
     if (moved_) move_back();
-    while (auto r = ch_.try_recv())
+    while (auto r = ch_.try_recv()) {
       expect_value(*r.value, "left at the end");
+    }
     require(q_.empty(), at() + "values the model holds are missing at the end");
   }
 
@@ -312,8 +313,9 @@ class world {
         break;
       case opk::range:
         if (!nil && closed_) {
-          for (item& v : c)
+          for (item& v : c) {
             expect_value(v, "range");
+          }
           require(q_.empty(), at() + "range ended with values left");
         }
         break;

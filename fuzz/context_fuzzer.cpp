@@ -207,8 +207,9 @@ class world {
     for (std::size_t i = 1; i < nodes_.size(); ++i) {
       if (nodes_[i].exists) cancel_node(static_cast<int>(i));
     }
-    for (auto& t : threads)
+    for (auto& t : threads) {
       t.join();
+    }
     check_end();
   }
 

@@ -166,8 +166,9 @@ class world {
     }
     // Cancel everything: every callback that was not prevented has run exactly once,
     // except those on background().
-    for (std::size_t i = 1; i < nodes_.size(); ++i)
+    for (std::size_t i = 1; i < nodes_.size(); ++i) {
       cancel_node(static_cast<int>(i));
+    }
     for (std::size_t k = 0; k < callbacks_.size(); ++k) {
       const callback& cb = callbacks_[k];
       const int want = cb.node == 0 || cb.prevented ? 0 : 1;
@@ -198,8 +199,9 @@ class world {
     }
     if (n.cancelled) require(static_cast<bool>(e), at() + "a cancelled context is not done");
     const auto dl = n.ctx.deadline();
-    if (dl && weft::clock::now() >= *dl)
+    if (dl && weft::clock::now() >= *dl) {
       require(static_cast<bool>(e), at() + "past its deadline, not done");
+    }
     if (e) {
       require(e == weft::context_errc::cancelled || e == weft::context_errc::deadline_exceeded,
               at() + "err() is no context_errc: " + e.message());

@@ -143,8 +143,9 @@ class world {
     // "Timed waits"); it only makes the end state below the end of the program.
     quiet_.settle();
     cancel_();
-    for (auto& t : threads)
+    for (auto& t : threads) {
       t.join();
+    }
     check_rate();
   }
 

@@ -71,8 +71,9 @@ struct program {
        << (per_second_form ? std::to_string(per_second) + "/s" : "every " + interval.describe())
        << ", burst " << burst << "), context " << (ctx_cancelled ? "cancelled" : "live")
        << "\n  ops:";
-    for (const op& o : ops)
+    for (const op& o : ops) {
       os << " " << kOpNames[static_cast<int>(o.kind)] << "(" << o.n << ")";
+    }
     os << "\n";
     return os.str();
   }
@@ -195,8 +196,9 @@ class world {
       case opk::reserve: {
         if (expect_throw(o.n < 0, "reserve", [&] { reservations_.push_back(l.reserve(o.n)); })) {
           const auto& r = reservations_.back();
-          if (o.n == 0 || unlimited_)
+          if (o.n == 0 || unlimited_) {
             require(r.ok(), at() + "reserve() not ok for an always-ok request");
+          }
           if (too_big(o.n)) require(!r.ok(), at() + "reserve() ok for more than the burst");
           if (r.ok()) {
             require(r.delay() >= weft::clock::duration::zero(), at() + "negative delay()");

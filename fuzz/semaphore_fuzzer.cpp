@@ -125,8 +125,9 @@ class world {
     quiet_.settle();
     if (!p_.spurious) check_quiescent();
     cancel_();
-    for (auto& t : threads)
+    for (auto& t : threads) {
       t.join();
+    }
   }
 
  private:

@@ -176,8 +176,9 @@ class world {
     quiet_.settle();
     if (!p_.spurious) check_quiescent();
     cancel_();
-    for (auto& t : threads)
+    for (auto& t : threads) {
       t.join();
+    }
     check_end();
   }
 
@@ -261,8 +262,9 @@ class world {
 
   std::uint64_t running_count(int k) const {
     std::uint64_t n = 0;
-    for (const flight_rec& f : flights_)
+    for (const flight_rec& f : flights_) {
       n += f.key == k && f.fn_end == 0 ? 1 : 0;
+    }
     return n;
   }
 

@@ -180,15 +180,17 @@ class world {
     for (std::size_t s = 0; s < p_.submitters.size(); ++s) {
       threads.emplace_back([this, s] { run_submitter(static_cast<int>(s)); });
     }
-    for (auto& t : threads)
+    for (auto& t : threads) {
       t.join();
+    }
     std::vector<weft::pending_task> pending;
     if (p_.shutdown_now) {
       pending = pool_->shutdown_now();
       if (p_.run_pending) {
         outside_pool_ = true;  // stats() does not count tasks run from a pending_task
-        for (auto& t : pending)
+        for (auto& t : pending) {
           t();
+        }
       }
       pending.clear();  // drops (cancels) whatever was not run
     } else {
@@ -200,8 +202,9 @@ class world {
  private:
   void run_submitter(int s) {
     const auto& ops = p_.submitters[static_cast<std::size_t>(s)];
-    for (std::size_t i = 0; i < ops.size(); ++i)
+    for (std::size_t i = 0; i < ops.size(); ++i) {
       run_op(s, static_cast<int>(i), ops[i]);
+    }
   }
 
   // The task: records that it ran (and where, and with which context), maybe sleeps,
@@ -262,8 +265,9 @@ class world {
         for (auto& t : tasks_) {
           if (t.submitter != s || !t.handle || !t.handle->valid()) continue;
           const auto status = t.handle->wait_for(o.d);
-          if (status == std::future_status::ready)
+          if (status == std::future_status::ready) {
             require(t.handle->ready(), at + "ready() after wait_for ready");
+          }
           break;
         }
         break;

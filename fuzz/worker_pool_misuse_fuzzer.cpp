@@ -218,13 +218,15 @@ class world {
     idx_ = -1;
     open_gate();
     pending_.clear();  // cancels what was not run
-    for (auto& pt : pending_model_)
+    for (auto& pt : pending_model_) {
       if (pt != nullptr && pt->st == state::queued) pt->st = state::cancelled;
+    }
     pool_->shutdown();
     drain();
     check_stats();
-    for (task_rec& t : tasks_)
+    for (task_rec& t : tasks_) {
       get(t);
+    }
     pool_.reset();
   }
 
@@ -269,8 +271,9 @@ class world {
 
   std::size_t running() const {
     std::size_t n = 0;
-    for (const task_rec& t : tasks_)
+    for (const task_rec& t : tasks_) {
       n += t.st == state::running ? 1 : 0;
+    }
     return n;
   }
 
@@ -319,8 +322,9 @@ class world {
   }
 
   bool blocking_pending() const {
-    for (const task_rec* t : queue_)
+    for (const task_rec* t : queue_) {
       if (t->kind == task_kind::blocking) return true;
+    }
     return running() > 0;
   }
 

@@ -84,12 +84,14 @@ int main(int argc, char** argv) {
   }
 
   std::vector<check_case> cases = primitive_cases();
-  for (auto& c : zoo_cases())
+  for (auto& c : zoo_cases()) {
     cases.push_back(std::move(c));
+  }
   // A replay token from an earlier report re-runs that one schedule of the filtered check.
   if (const char* token = std::getenv("WEFT_REPLAY"); token != nullptr && filter != nullptr) {
-    for (check_case& c : cases)
+    for (check_case& c : cases) {
       c.opts.replay = token;
+    }
   }
   std::vector<outcome> results;
   const auto start = std::chrono::steady_clock::now();

@@ -49,11 +49,13 @@ struct program {
   std::string describe() const {
     std::ostringstream os;
     os << "  work_queue(" << capacity << "); producers push";
-    for (int n : pushes)
+    for (int n : pushes) {
       os << " " << n;
+    }
     os << "; consumers pop";
-    for (int n : pops)
+    for (int n : pops) {
       os << " " << n;
+    }
     return os.str();
   }
 };
@@ -105,8 +107,9 @@ void run(const program& p) {
       }
     });
   }
-  for (auto& t : threads)
+  for (auto& t : threads) {
     t.join();
+  }
   // Every item popped exactly once, and FIFO per producer as each consumer saw it.
   std::vector<int> all;
   for (const auto& got : popped) {
@@ -120,8 +123,9 @@ void run(const program& p) {
   std::sort(all.begin(), all.end());
   std::vector<int> expected;
   for (std::size_t pr = 0; pr < p.pushes.size(); ++pr) {
-    for (int i = 0; i < p.pushes[pr]; ++i)
+    for (int i = 0; i < p.pushes[pr]; ++i) {
       expected.push_back(static_cast<int>(pr) * 100 + i);
+    }
   }
   WEFT_ASSERT(all == expected);
   WEFT_ASSERT(q.size() == 0);

@@ -69,8 +69,9 @@ bool memory_budget() {
       budget_mb.release(mb);
     });
   }
-  for (auto& t : requests)
+  for (auto& t : requests) {
     t.join();
+  }
   bool ok = check(peak.load() <= 64, "never more than the 64 MB budget in use");
   ok &= check(budget_mb.available() == 64, "every megabyte came back");
   try {

@@ -55,8 +55,9 @@ bool bulkheads() {
                 "a failing task's exception reaches its handle");
   }
   bool all_rendered = true;
-  for (int i = 0; i < 6; ++i)
+  for (int i = 0; i < 6; ++i) {
     all_rendered &= renders[static_cast<std::size_t>(i)].get() == "thumb-" + std::to_string(i);
+  }
   ok &= check(all_rendered, "caller_runs: every thumbnail rendered, none lost");
   const auto s = search.stats();
   ok &= check(s.completed == 2 && s.failed == 1 && s.workers >= 2, "search stats");
@@ -74,8 +75,9 @@ bool shutdowns() {
   bool ok = true;
   {
     weft::worker_pool pool(1);
-    for (int i = 0; i < 5; ++i)
+    for (int i = 0; i < 5; ++i) {
       (void)pool.submit([&] { ran.fetch_add(1); });
+    }
     pool.shutdown();
     ok &= check(ran.load() == 5, "shutdown() drains the queue");
     try {
@@ -99,8 +101,9 @@ bool shutdowns() {
     started.acquire(1);  // the worker has taken it: what follows stays queued
     std::vector<weft::task_handle<int>> queued;
     queued.reserve(3);
-    for (int i = 0; i < 3; ++i)
+    for (int i = 0; i < 3; ++i) {
       queued.push_back(pool.submit([i] { return i; }));
+    }
     weft::thread opener([&] {
       pool.context().wait();  // shutdown_now() cancels the pool's context first
       gate.release(1);

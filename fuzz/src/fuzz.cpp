@@ -95,8 +95,9 @@ void observe(std::uint64_t a, std::uint64_t b, std::uint64_t c, std::uint64_t d)
 
 std::size_t features_seen() noexcept {
   std::size_t n = 0;
-  for (const std::uint8_t c : counters)
+  for (const std::uint8_t c : counters) {
     n += c != 0 ? 1 : 0;
+  }
   return n;
 }
 

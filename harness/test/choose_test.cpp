@@ -13,8 +13,9 @@ namespace {
 
 std::vector<std::size_t> draw(std::size_t count, std::size_t n) {
   std::vector<std::size_t> out;
-  for (std::size_t i = 0; i < count; ++i)
+  for (std::size_t i = 0; i < count; ++i) {
     out.push_back(weft::model::choose(n));
+  }
   return out;
 }
 
@@ -24,8 +25,9 @@ TEST(PlainChoose, StaysInRangeAndCoversIt) {
     ASSERT_LT(v, 7U);
     ++seen[v];
   }
-  for (int count : seen)
+  for (int count : seen) {
     EXPECT_GT(count, 0);
+  }
   EXPECT_EQ(weft::model::choose(1), 0U);
   EXPECT_THROW((void)weft::model::choose(0), std::invalid_argument);
 }

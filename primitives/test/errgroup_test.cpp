@@ -24,8 +24,9 @@ using weft::test::eventually;
 TEST(Errgroup, WaitReturnsNothingWhenEverySubtaskSucceeds) {
   weft::errgroup g;
   std::atomic<int> ran{0};
-  for (int i = 0; i < 10; ++i)
+  for (int i = 0; i < 10; ++i) {
     g.go([&] { ++ran; });
+  }
   g.go([&]() -> std::error_code {
     ++ran;
     return {};
@@ -170,8 +171,9 @@ TEST(Errgroup, ManySubtasksOverTimeAreJoinedAsTheyGo) {
   weft::errgroup g;
   g.set_limit(4);
   std::atomic<int> ran{0};
-  for (int i = 0; i < 500; ++i)
+  for (int i = 0; i < 500; ++i) {
     g.go([&] { ++ran; });
+  }
   EXPECT_FALSE(g.wait());
   EXPECT_EQ(ran.load(), 500);
 }

@@ -182,8 +182,9 @@ TEST(RateLimiter, MoreThanTheBurstCanNeverBeMet) {
 
 TEST(RateLimiter, InfiniteRateAllowsEverything) {
   weft::rate_limiter l(weft::rate_limiter::inf, 0);
-  for (int i = 0; i < 100; ++i)
+  for (int i = 0; i < 100; ++i) {
     EXPECT_TRUE(l.allow(1000));
+  }
   EXPECT_TRUE(l.reserve(5).ok());
   EXPECT_TRUE(l.wait(7));
   weft::rate_limiter z(0ms, 1);

@@ -349,8 +349,9 @@ TEST(ResourcePool, ManyThreadsNeverExceedMaxLiveResources) {
       }
     });
   }
-  for (auto& th : threads)
+  for (auto& th : threads) {
     th.join();
+  }
   EXPECT_LE(t.peak.load(), 3);
   EXPECT_EQ(pool.stats().in_use, 0u);
 }

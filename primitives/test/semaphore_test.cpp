@@ -221,8 +221,9 @@ TEST(WeightedSemaphore, ManyThreadsNeverOverAdmit) {
       }
     });
   }
-  for (auto& t : threads)
+  for (auto& t : threads) {
     t.join();
+  }
   EXPECT_LE(peak.load(), 3);
   EXPECT_EQ(s.available(), 3);
 }

@@ -56,8 +56,9 @@ TEST(Singleflight, ConcurrentCallersShareOneRun) {
       });
     }
     const auto r = g.run(7, fn);
-    for (auto& t : joiners)
+    for (auto& t : joiners) {
       t.join();
+    }
     EXPECT_EQ(r.value, 42);
     EXPECT_TRUE(r.shared);
     EXPECT_EQ(shared.load(), 3);
@@ -307,8 +308,9 @@ TEST(Singleflight, RealThreadsNeverOverlapFnsOfOneKey) {
       }
     });
   }
-  for (auto& t : threads)
+  for (auto& t : threads) {
     t.join();
+  }
   EXPECT_EQ(overlaps.load(), 0);
   EXPECT_EQ(g.in_flight(), 0u);
 }

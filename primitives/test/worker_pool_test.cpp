@@ -50,10 +50,12 @@ weft::worker_pool_options opts(std::size_t min, std::size_t max, std::size_t cap
 TEST(WorkerPool, RunsTasksAndReturnsTheirResults) {
   weft::worker_pool pool(2);
   std::vector<weft::task_handle<int>> hs;
-  for (int i = 0; i < 50; ++i)
+  for (int i = 0; i < 50; ++i) {
     hs.push_back(pool.submit([i] { return i * i; }));
-  for (int i = 0; i < 50; ++i)
+  }
+  for (int i = 0; i < 50; ++i) {
     EXPECT_EQ(hs[i].get(), i * i);
+  }
   auto v = pool.submit([] {});
   v.get();
   EXPECT_EQ(pool.stats().completed, 51u);
@@ -224,8 +226,9 @@ TEST(WorkerPool, ShutdownDrainsTheQueueThenRejects) {
   std::atomic<int> ran{0};
   gate g;
   auto first = pool.submit(g.waiter());
-  for (int i = 0; i < 20; ++i)
+  for (int i = 0; i < 20; ++i) {
     pool.submit([&] { ++ran; });
+  }
   std::thread opener([&] {
     EXPECT_TRUE(eventually([&] { return pool.stats().queued == 20; }));
     g.open();
@@ -269,8 +272,9 @@ TEST(WorkerPool, ShutdownNowReturnsExactlyTheUnstartedTasks) {
   });
   ASSERT_TRUE(eventually([&] { return pool.stats().active == 1; }));
   std::vector<weft::task_handle<int>> queued;
-  for (int i = 0; i < 3; ++i)
+  for (int i = 0; i < 3; ++i) {
     queued.push_back(pool.submit([i] { return i; }));
+  }
   std::thread opener([&] {
     EXPECT_TRUE(eventually([&] { return pool.context().err() == weft::context_errc::cancelled; }));
     g.open();
@@ -301,16 +305,18 @@ TEST(WorkerPool, GrowsOnQueueDepthUpToMax) {
   weft::worker_pool pool(opts(1, 3, 100, overflow_policy::block));
   gate g;
   std::vector<weft::task_handle<void>> hs;
-  for (int i = 0; i < 6; ++i)
+  for (int i = 0; i < 6; ++i) {
     hs.push_back(pool.submit(g.waiter()));
+  }
   ASSERT_TRUE(eventually([&] { return pool.stats().active == 3; }));
   const auto s = pool.stats();
   EXPECT_EQ(s.workers, 3u);
   EXPECT_EQ(s.peak_workers, 3u);
   EXPECT_EQ(s.queued, 3u);
   g.open();
-  for (auto& h : hs)
+  for (auto& h : hs) {
     h.get();
+  }
 }
 
 TEST(WorkerPool, RetiresIdleWorkersAboveTheMinimumOnVirtualTime) {
@@ -321,16 +327,18 @@ TEST(WorkerPool, RetiresIdleWorkersAboveTheMinimumOnVirtualTime) {
     weft::weighted_semaphore hold(3);
     hold.acquire(3);
     std::vector<weft::task_handle<void>> hs;
-    for (int i = 0; i < 3; ++i)
+    for (int i = 0; i < 3; ++i) {
       hs.push_back(pool.submit([&] {
         hold.acquire(1);
         hold.release(1);
       }));
+    }
     weft::this_thread::sleep_for(1ms);  // every worker has started and blocked
     EXPECT_EQ(pool.stats().workers, 3u);
     hold.release(3);
-    for (auto& h : hs)
+    for (auto& h : hs) {
       h.get();
+    }
     const auto t0 = weft::clock::now();
     weft::this_thread::sleep_for(29s);
     EXPECT_EQ(pool.stats().workers, 3u);

@@ -138,8 +138,9 @@ std::string format_history(const history& h, const std::vector<std::string>* des
     return h[a].invoke != h[b].invoke ? h[a].invoke < h[b].invoke : a < b;
   });
   std::size_t width = 19;  // "operation -> result"
-  for (std::size_t i = 0; i < h.size(); ++i)
+  for (std::size_t i = 0; i < h.size(); ++i) {
     width = std::max(width, text(i).size());
+  }
   std::string out = "  thread  " + pad("operation -> result", width) + "  invoke  return\n";
   for (const std::size_t i : order) {
     const operation& o = h[i];

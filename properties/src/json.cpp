@@ -63,8 +63,9 @@ class reader {
     const std::size_t start = pos_;
     auto digits = [&] {
       const std::size_t d = pos_;
-      while (pos_ < s_.size() && s_[pos_] >= '0' && s_[pos_] <= '9')
+      while (pos_ < s_.size() && s_[pos_] >= '0' && s_[pos_] <= '9') {
         ++pos_;
+      }
       return pos_ - d;
     };
     if (s_[pos_] == '-') ++pos_;

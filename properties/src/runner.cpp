@@ -130,12 +130,14 @@ config resolve_config(const config& given, const std::string& spec_name) {
   config cfg = given;
   if (cfg.name.empty()) cfg.name = spec_name;
   if (cfg.use_environment) {
-    if (const char* v = env("WEFT_PROP_SCENARIOS"))
+    if (const char* v = env("WEFT_PROP_SCENARIOS")) {
       cfg.scenarios = static_cast<int>(number("WEFT_PROP_SCENARIOS", v));
+    }
     if (const char* v = env("WEFT_SCHEDULES")) cfg.runs = number("WEFT_SCHEDULES", v);
     if (const char* v = env("WEFT_SEED")) cfg.seed = number("WEFT_SEED", v);
-    if (const char* v = env("WEFT_PROP_THREADS"))
+    if (const char* v = env("WEFT_PROP_THREADS")) {
       cfg.shape.threads = number("WEFT_PROP_THREADS", v);
+    }
     if (const char* v = env("WEFT_PROP_OPS")) cfg.shape.ops_per_thread = number("WEFT_PROP_OPS", v);
     if (const char* v = env("WEFT_PROP_HISTORY_DIR")) cfg.history_dir = v;
     if (cfg.executors.empty()) {
@@ -209,8 +211,9 @@ bool apply_rc_environment() noexcept {
         s != nullptr && params.find("seed=") == std::string::npos) {
       params += std::string(params.empty() ? "" : " ") + "seed=" + s;
     }
-    if (params != before)
+    if (params != before) {
       ::setenv("RC_PARAMS", params.c_str(), 1);  // NOLINT(concurrency-mt-unsafe): static init
+    }
     return true;
   }();
   return applied;
@@ -219,8 +222,9 @@ bool apply_rc_environment() noexcept {
 std::string save_failure(const config& cfg, const std::string& name, const history& h) {
   if (cfg.history_dir.empty()) return {};
   std::string file;
-  for (const char c : name)
+  for (const char c : name) {
     file += (std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '_') ? c : '_';
+  }
   std::filesystem::create_directories(cfg.history_dir);
   const std::string path = (std::filesystem::path(cfg.history_dir) / (file + ".jsonl")).string();
   save_history(path, h);

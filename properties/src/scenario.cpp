@@ -14,8 +14,9 @@ std::string invocation::to_string() const {
 
 std::size_t scenario::size() const {
   std::size_t n = init.size() + post.size();
-  for (const auto& t : parallel)
+  for (const auto& t : parallel) {
     n += t.size();
+  }
   return n;
 }
 
@@ -34,8 +35,9 @@ std::string format_scenario(const scenario& s, const std::vector<std::string>* r
     if (part.empty()) return;
     if (!rows.empty()) rows.emplace_back();
     rows.push_back({label});
-    for (const auto& inv : part)
+    for (const auto& inv : part) {
       rows.push_back({cell(inv)});
+    }
   };
   sequential("init", s.init);
   if (!s.parallel.empty()) {
@@ -49,8 +51,9 @@ std::string format_scenario(const scenario& s, const std::vector<std::string>* r
     rows.push_back(header);
     std::vector<std::vector<std::string>> body(depth, std::vector<std::string>(columns));
     for (std::size_t t = 0; t < s.parallel.size(); ++t) {
-      for (std::size_t k = 0; k < s.parallel[t].size(); ++k)
+      for (std::size_t k = 0; k < s.parallel[t].size(); ++k) {
         body[k][t] = cell(s.parallel[t][k]);
+      }
     }
     rows.insert(rows.end(), body.begin(), body.end());
   }
@@ -59,8 +62,9 @@ std::string format_scenario(const scenario& s, const std::vector<std::string>* r
 
   std::vector<std::size_t> width(columns, 0);
   for (const auto& r : rows) {
-    for (std::size_t c = 0; c < r.size(); ++c)
+    for (std::size_t c = 0; c < r.size(); ++c) {
       width[c] = std::max(width[c], r[c].size());
+    }
   }
   std::string out;
   for (const auto& r : rows) {
@@ -95,15 +99,18 @@ struct tree {
 
 scenario value_of(const tree& t) {
   scenario s;
-  for (const auto& i : t.init)
+  for (const auto& i : t.init) {
     s.init.push_back(i.value());
+  }
   for (const auto& th : t.threads) {
     s.parallel.emplace_back();
-    for (const auto& i : th)
+    for (const auto& i : th) {
       s.parallel.back().push_back(i.value());
+    }
   }
-  for (const auto& i : t.post)
+  for (const auto& i : t.post) {
     s.post.push_back(i.value());
+  }
   return s;
 }
 
@@ -143,14 +150,17 @@ rc::Seq<rc::Shrinkable<scenario>> shrinks_of(const tree& t) {
   }
   // One call fewer (a thread left empty disappears: dropping it was tried above).
   std::vector<position> positions;
-  for (std::size_t k = 0; k < t.init.size(); ++k)
+  for (std::size_t k = 0; k < t.init.size(); ++k) {
     positions.push_back({0, 0, k});
-  for (std::size_t th = 0; th < t.threads.size(); ++th) {
-    for (std::size_t k = 0; k < t.threads[th].size(); ++k)
-      positions.push_back({1, th, k});
   }
-  for (std::size_t k = 0; k < t.post.size(); ++k)
+  for (std::size_t th = 0; th < t.threads.size(); ++th) {
+    for (std::size_t k = 0; k < t.threads[th].size(); ++k) {
+      positions.push_back({1, th, k});
+    }
+  }
+  for (std::size_t k = 0; k < t.post.size(); ++k) {
     positions.push_back({2, 0, k});
+  }
   for (const position& p : positions) {
     if (p.part == 1 && t.threads[p.thread].size() == 1) continue;
     tree c = t;
@@ -192,8 +202,9 @@ rc::Gen<scenario> scenario_gen(std::vector<std::shared_ptr<const detail::op_info
                                const shape& sh) {
   if (ops.empty()) throw std::invalid_argument("weft::prop: the spec has no operations");
   std::uint64_t total = 0;
-  for (const auto& op : ops)
+  for (const auto& op : ops) {
     total += op->weight;
+  }
   if (total == 0) throw std::invalid_argument("weft::prop: every operation has weight 0");
   return rc::Gen<scenario>([ops = std::move(ops), sh, total](const rc::Random& random, int size) {
     rc::Random splitter = random;
@@ -201,8 +212,9 @@ rc::Gen<scenario> scenario_gen(std::vector<std::shared_ptr<const detail::op_info
     auto call = [&]() -> inv_shrinkable {
       std::uint64_t pick = numbers.next() % total;
       std::size_t index = 0;
-      while (pick >= ops[index]->weight)
+      while (pick >= ops[index]->weight) {
         pick -= ops[index++]->weight;
+      }
       auto op = ops[index];
       return rc::shrinkable::map(op->generate(splitter.split(), size), [op, index](std::any a) {
         return invocation{op, index, std::move(a)};
@@ -210,18 +222,21 @@ rc::Gen<scenario> scenario_gen(std::vector<std::shared_ptr<const detail::op_info
     };
     tree t;
     const std::size_t before = static_cast<std::size_t>(numbers.next() % (sh.ops_before + 1));
-    for (std::size_t i = 0; i < before; ++i)
+    for (std::size_t i = 0; i < before; ++i) {
       t.init.push_back(call());
+    }
     if (sh.ops_per_thread > 0) {
       for (std::size_t th = 0; th < sh.threads; ++th) {
         t.threads.emplace_back();
-        for (std::size_t k = 0; k < sh.ops_per_thread; ++k)
+        for (std::size_t k = 0; k < sh.ops_per_thread; ++k) {
           t.threads.back().push_back(call());
+        }
       }
     }
     const std::size_t after = static_cast<std::size_t>(numbers.next() % (sh.ops_after + 1));
-    for (std::size_t i = 0; i < after; ++i)
+    for (std::size_t i = 0; i < after; ++i) {
       t.post.push_back(call());
+    }
     return make(std::move(t));
   });
 }

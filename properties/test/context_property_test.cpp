@@ -120,8 +120,9 @@ struct tree_model {
   friend std::ostream& operator<<(std::ostream& os, const tree_model& m) {
     static constexpr const char* names[] = {"live", "cancelling", "done"};
     os << "{";
-    for (int i = 0; i < nodes; ++i)
+    for (int i = 0; i < nodes; ++i) {
       os << (i ? ", " : "") << i << ": " << names[m.state[i]];
+    }
     return os << "}";
   }
 };

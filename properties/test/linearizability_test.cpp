@@ -31,8 +31,9 @@ struct reg_op {
 weft::prop::check_result check_register(const std::vector<reg_op>& h,
                                         const weft::prop::checker_budget& b = {}) {
   std::vector<interval> iv;
-  for (const auto& o : h)
+  for (const auto& o : h) {
     iv.push_back(o.when);
+  }
   return check_linearizability(
       std::span<const interval>(iv), 0,
       [&](const int& s, std::size_t i, std::vector<int>& out) {
@@ -95,8 +96,9 @@ struct q_op {
 
 weft::prop::check_result check_queue(const std::vector<q_op>& h) {
   std::vector<interval> iv;
-  for (const auto& o : h)
+  for (const auto& o : h) {
     iv.push_back(o.when);
+  }
   using state = std::deque<int>;
   return check_linearizability(
       std::span<const interval>(iv), state{},
@@ -146,8 +148,9 @@ struct kv_op {
 
 weft::prop::check_result check_kv(const std::vector<kv_op>& h, bool partitioned) {
   std::vector<interval> iv;
-  for (const auto& o : h)
+  for (const auto& o : h) {
     iv.push_back(o.when);
+  }
   using state = std::map<int, int>;
   const auto parts =
       weft::prop::partition_by_key(h.size(), [&](std::size_t i) { return h[i].key; });
@@ -199,8 +202,9 @@ TEST(Linearizability, NondeterministicModelAcceptsAnyAllowedOutcome) {
   };
   auto check = [](const std::vector<op>& h) {
     std::vector<interval> iv;
-    for (const auto& o : h)
+    for (const auto& o : h) {
       iv.push_back(o.when);
+    }
     return check_linearizability(std::span<const interval>(iv), 0,
                                  [&](const int& s, std::size_t i, std::vector<int>& out) {
                                    if (h[i].inc) {
@@ -228,8 +232,9 @@ TEST(Linearizability, NondeterministicModelAcceptsAnyAllowedOutcome) {
 TEST(Linearizability, UndecidedWhenTheStateBudgetRunsOut) {
   std::vector<interval> iv;
   const int n = 40;
-  for (int i = 0; i < n; ++i)
+  for (int i = 0; i < n; ++i) {
     iv.push_back({0, 100});
+  }
   iv.push_back({101, 102});  // a read that can never be satisfied
   auto step = [&](const std::uint64_t& s, std::size_t i, std::vector<std::uint64_t>& out) {
     if (i < static_cast<std::size_t>(n)) {
@@ -259,8 +264,9 @@ TEST(Linearizability, UndecidedWhenTheStateBudgetRunsOut) {
 // Brute force: try every permutation consistent with real-time order (small n only).
 bool brute_force_register(const std::vector<reg_op>& h) {
   std::vector<std::size_t> order(h.size());
-  for (std::size_t i = 0; i < h.size(); ++i)
+  for (std::size_t i = 0; i < h.size(); ++i) {
     order[i] = i;
+  }
   std::sort(order.begin(), order.end());
   do {
     bool ok = true;

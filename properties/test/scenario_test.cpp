@@ -31,8 +31,9 @@ TEST(Scenario, GeneratedScenariosFollowTheShape) {
   for (std::uint64_t seed = 1; seed < 50; ++seed) {
     const weft::prop::scenario s = gen(rc::Random(seed), 50).value();
     ASSERT_EQ(s.parallel.size(), 3u);
-    for (const auto& t : s.parallel)
+    for (const auto& t : s.parallel) {
       EXPECT_EQ(t.size(), 4u);
+    }
     EXPECT_LE(s.init.size(), 2u);
     EXPECT_LE(s.post.size(), 1u);
   }
@@ -43,8 +44,9 @@ TEST(Scenario, WeightZeroIsNeverPicked) {
   for (std::uint64_t seed = 1; seed < 30; ++seed) {
     const auto s = gen(rc::Random(seed), 50).value();
     for (const auto& t : s.parallel) {
-      for (const auto& inv : t)
+      for (const auto& inv : t) {
         EXPECT_EQ(inv.op->name, "a");
+      }
     }
   }
 }
@@ -84,8 +86,9 @@ TEST(Scenario, ColumnsShowEveryPart) {
   sh.ops_after = 3;
   const auto gen = weft::prop::scenario_gen(two_op_spec(), sh);
   weft::prop::scenario s;
-  for (std::uint64_t seed = 1; s.init.empty() || s.post.empty(); ++seed)
+  for (std::uint64_t seed = 1; s.init.empty() || s.post.empty(); ++seed) {
     s = gen(rc::Random(seed), 50).value();
+  }
   const std::string text = weft::prop::format_scenario(s);
   EXPECT_NE(text.find("| init"), std::string::npos) << text;
   EXPECT_NE(text.find("| thread 1"), std::string::npos) << text;

@@ -143,8 +143,9 @@ void lost_wakeup_round() {
   constexpr int kItems = 3;
   sleepy_queue<Fixed> q;
   weft::thread producer([&] {
-    for (int i = 0; i < kItems; ++i)
+    for (int i = 0; i < kItems; ++i) {
       q.push(i);
+    }
   });
   for (int i = 0; i < kItems; ++i) {
     const int v = q.pop();
@@ -243,12 +244,14 @@ void two_step_round() {
   constexpr int kTransfers = 3;
   two_accounts<Fixed> acct;
   weft::thread ab([&] {
-    for (int i = 0; i < kTransfers; ++i)
+    for (int i = 0; i < kTransfers; ++i) {
       acct.transfer(true, 10);
+    }
   });
   weft::thread ba([&] {
-    for (int i = 0; i < kTransfers; ++i)
+    for (int i = 0; i < kTransfers; ++i) {
       acct.transfer(false, 7);
+    }
   });
   for (int i = 0; i < kTransfers; ++i) {
     WEFT_ASSERT(acct.total() == two_accounts<Fixed>::kTotal);
@@ -281,8 +284,9 @@ void last_one_out_round() {
   weft::thread w1(worker, 1);
   weft::thread w2(worker, 2);
   int sum = 0;
-  for (int v : results)
+  for (int v : results) {
     sum += v;
+  }
   w0.join();
   w1.join();
   w2.join();

@@ -124,19 +124,22 @@ std::string check_outcomes(const flights_log& log, const std::vector<outcome>& o
     if (o.gave_up) continue;
     const std::string what =
         "a caller of key " + std::to_string(o.key) + " got flight " + std::to_string(o.id);
-    if (o.id <= 0 || o.id >= flights_log::kMaxFlights || log.key_of[o.id].load() != o.key + 1)
+    if (o.id <= 0 || o.id >= flights_log::kMaxFlights || log.key_of[o.id].load() != o.key + 1) {
       return what + ", which never ran for that key";
-    if (o.error != log.threw[o.id].load())
+    }
+    if (o.error != log.threw[o.id].load()) {
       return what +
              (o.error ? " as an exception, but its fn returned" : " as a value, but its fn threw");
+    }
     ++receivers[static_cast<std::size_t>(o.id)];
   }
   for (const outcome& o : outcomes) {
     if (o.gave_up || o.error) continue;
-    if (receivers[static_cast<std::size_t>(o.id)] > 1 && !o.shared)
+    if (receivers[static_cast<std::size_t>(o.id)] > 1 && !o.shared) {
       return "flight " + std::to_string(o.id) + " reached " +
              std::to_string(receivers[static_cast<std::size_t>(o.id)]) +
              " callers but one of them was told it was not shared";
+    }
   }
   return {};
 }
@@ -203,15 +206,17 @@ void singleflight_round() {
       });
     }
     weft::thread canceller = cancel_soon(cancel);
-    for (auto& t : threads)
+    for (auto& t : threads) {
       t.join();
+    }
     canceller.join();
     unwind_if_failed();  // before ~singleflight joins the asynchronous flights' threads
     WEFT_ASSERT(group.in_flight() == 0);
   }
   std::vector<outcome> all;
-  for (const auto& per_thread : outcomes)
+  for (const auto& per_thread : outcomes) {
     all.insert(all.end(), per_thread.begin(), per_thread.end());
+  }
   expect_clean(check_outcomes(log, all));
 }
 
@@ -346,8 +351,9 @@ void cache_round() {
       }
     });
   }
-  for (auto& t : threads)
+  for (auto& t : threads) {
     t.join();
+  }
   unwind_if_failed();
   WEFT_ASSERT(cache.size() <= kMaxSize);
   WEFT_ASSERT(cache.weight() <= kMaxSize);

@@ -97,8 +97,9 @@ std::optional<item> recv_any(const channel<item>& ch, const weft::context& ctx, 
 // Polls `pred` (each poll is a facade operation, so a hang is reported and unwound).
 template <class Pred>
 void wait_until(Pred pred) {
-  while (!pred())
+  while (!pred()) {
     weft::this_thread::yield();
+  }
 }
 
 std::size_t blocked_receivers(const channel<item>& ch) {
@@ -135,21 +136,25 @@ TEST_P(ChannelStress, MpmcDeliversEachItemOnceInProducerOrder) {
     std::vector<weft::thread> producers;
     for (std::size_t c = 0; c < kConsumers; ++c) {
       consumers.emplace_back([&ch, &got, c, ctx = ctx] {
-        while (auto v = recv_any(ch, ctx, true))
+        while (auto v = recv_any(ch, ctx, true)) {
           got[c].push_back(std::move(*v));
+        }
       });
     }
     for (std::uint32_t p = 0; p < kProducers; ++p) {
       producers.emplace_back([&ch, p, ctx = ctx] {
-        for (std::uint32_t s = 0; s < kItems; ++s)
+        for (std::uint32_t s = 0; s < kItems; ++s) {
           send_any(ch, item(p, s), ctx, true);
+        }
       });
     }
-    for (auto& t : producers)
+    for (auto& t : producers) {
       t.join();
+    }
     ch.close();
-    for (auto& t : consumers)
+    for (auto& t : consumers) {
       t.join();
+    }
     unwind_if_failed();
     expect_clean(exactly_once(std::vector<std::size_t>(kProducers, kItems), got));
     cancel();
@@ -170,20 +175,23 @@ TEST_P(ChannelStress, CloseWakesBlockedReceivers) {
     std::vector<weft::thread> receivers;
     for (std::size_t r = 0; r < kReceivers; ++r) {
       receivers.emplace_back([&ch, &got, r, ctx = ctx] {
-        while (auto v = recv_any(ch, ctx, false))
+        while (auto v = recv_any(ch, ctx, false)) {
           got[r].push_back(std::move(*v));
+        }
       });
     }
     const auto n = static_cast<std::uint32_t>(choose(4));
-    for (std::uint32_t s = 0; s < n; ++s)
+    for (std::uint32_t s = 0; s < n; ++s) {
       ch.send(item(0, s));
+    }
     if (choose(2) == 0) {  // half the rounds: close only once every receiver is parked
       wait_until([&] { return blocked_receivers(ch) == kReceivers; });
     }
     if (blocked_receivers(ch) == kReceivers) closed_on_blocked.fetch_add(1);
     ch.close();
-    for (auto& t : receivers)
+    for (auto& t : receivers) {
       t.join();
+    }
     unwind_if_failed();
     expect_clean(exactly_once({n}, got));
     WEFT_ASSERT(ch.try_recv().status == channel_status::closed);
@@ -231,11 +239,13 @@ TEST_P(ChannelStress, CloseWakesBlockedSenders) {
     }
     if (blocked_senders(ch) == kSenders) closed_on_blocked.fetch_add(1);
     ch.close();
-    for (auto& t : senders)
+    for (auto& t : senders) {
       t.join();
+    }
     unwind_if_failed();
-    while (auto v = ch.recv())  // what the buffer still held
+    while (auto v = ch.recv()) {  // what the buffer still held
       got[0].push_back(std::move(*v));
+    }
     expect_clean(exactly_once(sent, got));
     cancel();
   });
@@ -292,11 +302,13 @@ TEST_P(ChannelStress, TimedOperationsTimeOutCleanly) {
         }
       });
     }
-    for (auto& t : producers)
+    for (auto& t : producers) {
       t.join();
+    }
     ch.close();
-    for (auto& t : threads)
+    for (auto& t : threads) {
       t.join();
+    }
     unwind_if_failed();
     expect_clean(exactly_once(std::vector<std::size_t>(kProducers, kItems), got));
   });

@@ -44,8 +44,9 @@ bool is_done(const context& c) {
 // Polls `pred`; each poll is a facade operation, so a hang is reported and unwound.
 template <class Pred>
 void wait_until(Pred pred) {
-  while (!pred())
+  while (!pred()) {
     weft::this_thread::yield();
+  }
 }
 
 // Blocks until `c` is done, with a randomly picked way of waiting.
@@ -169,14 +170,16 @@ TEST(ContextStress, CancellationStormOnATree) {
       wait_done(watched);
       WEFT_ASSERT(watched.err() == context_errc::cancelled);
     });
-    for (auto& th : threads)
+    for (auto& th : threads) {
       th.join();
+    }
     unwind_if_failed();
 
     std::vector<bool> cancelled(tree::kSize, false);
     for (const auto& list : cancelled_by) {
-      for (std::size_t n : list)
+      for (std::size_t n : list) {
         cancelled[n] = true;
+      }
     }
     expect_clean(check_tree(t, cancelled));
     for (const callback_record& cb : callbacks) {
@@ -195,10 +198,12 @@ TEST(ContextStress, CancellationStormOnATree) {
     waiter.join();
     unwind_if_failed();
     expect_clean(check_tree(t, std::vector<bool>(tree::kSize, true)));
-    for (const callback_record& cb : callbacks)
+    for (const callback_record& cb : callbacks) {
       WEFT_ASSERT(cb.runs.load() == (cb.stopped ? 0 : 1));
-    for (const auto& c : children)
+    }
+    for (const auto& c : children) {
       WEFT_ASSERT(c.first.err() == context_errc::cancelled);
+    }
   });
   EXPECT_TRUE(passed(report));
 }
@@ -230,10 +235,12 @@ TEST(ContextStress, AfterCancelRunsExactlyOnceUnderConcurrentCancels) {
         }
       });
     }
-    for (std::size_t k = 0; k < 3; ++k)
+    for (std::size_t k = 0; k < 3; ++k) {
       threads.emplace_back([cancel = cancel] { cancel(); });
-    for (auto& th : threads)
+    }
+    for (auto& th : threads) {
       th.join();
+    }
     unwind_if_failed();
     WEFT_ASSERT(ctx.err() == context_errc::cancelled);
     for (std::size_t i = 0; i < callbacks.size(); ++i) {
@@ -264,12 +271,14 @@ TEST(ContextStress, DeadlineContextsRaceTimersAndCancels) {
         weft::with_deadline(parent, std::chrono::steady_clock::now() + kAway[choose(3)]);
     const std::array<context, 4> all{parent, timed, plain, until};
     WEFT_ASSERT(parent.deadline().has_value());
-    for (const context& c : all)
+    for (const context& c : all) {
       WEFT_ASSERT(c.deadline().has_value() && *c.deadline() <= *parent.deadline());
+    }
 
     std::vector<weft::after_cancel_handle> handles;
-    for (std::size_t i = 0; i < all.size(); ++i)
+    for (std::size_t i = 0; i < all.size(); ++i) {
       handles.push_back(all[i].after_cancel([&runs, i] { runs[i].fetch_add(1); }));
+    }
 
     std::vector<weft::thread> threads;
     for (const context& c : all) {
@@ -298,8 +307,9 @@ TEST(ContextStress, DeadlineContextsRaceTimersAndCancels) {
       sent = ch.send(std::move(it), timed);
       WEFT_ASSERT(sent == weft::channel_status::ok ? !it.intact() : it.intact());
     });
-    for (auto& th : threads)
+    for (auto& th : threads) {
       th.join();
+    }
     unwind_if_failed();
 
     WEFT_ASSERT((sent == weft::channel_status::ok) == received.has_value());
@@ -310,16 +320,18 @@ TEST(ContextStress, DeadlineContextsRaceTimersAndCancels) {
     WEFT_ASSERT(plain.err() == context_errc::deadline_exceeded ||
                 (race_cancel && plain.err() == context_errc::cancelled));
     // Callbacks of a deadline run on the timer thread, maybe after the waiters woke.
-    for (auto& n : runs)
+    for (auto& n : runs) {
       wait_until([&n] { return n.load() >= 1; });
+    }
     const std::error_code before = plain.err();
     cancel_parent();
     cancel_timed();
     cancel_plain();
     cancel_until();
     WEFT_ASSERT(plain.err() == before && parent.err() == context_errc::deadline_exceeded);
-    for (auto& n : runs)
+    for (auto& n : runs) {
       WEFT_ASSERT(n.load() == 1);
+    }
   });
   EXPECT_TRUE(passed(report));
 }

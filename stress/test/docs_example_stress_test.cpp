@@ -47,12 +47,14 @@ TEST(BoundedQueueStress, EveryItemOnceInProducerOrder) {
     constexpr int kPerProducer = 50;
     bounded_queue q(2);  // small: producers block often
     weft::thread p0([&] {
-      for (int i = 0; i < kPerProducer; ++i)
+      for (int i = 0; i < kPerProducer; ++i) {
         q.push(i);  // producer 0 sends 0, 1, 2, ...
+      }
     });
     weft::thread p1([&] {
-      for (int i = 0; i < kPerProducer; ++i)
+      for (int i = 0; i < kPerProducer; ++i) {
         q.push(1000 + i);  // producer 1 sends 1000, 1001, ...
+      }
     });
     int next0 = 0;
     int next1 = 1000;

@@ -84,8 +84,9 @@ TEST(PoolsStress, SemaphoreNeverOversubscribesOrLeaks) {
       });
     }
     weft::thread canceller = cancel_soon(cancel);
-    for (auto& t : threads)
+    for (auto& t : threads) {
       t.join();
+    }
     canceller.join();
     unwind_if_failed();
     WEFT_ASSERT(sem.available() == kSize);
@@ -134,11 +135,13 @@ TEST(PoolsStress, WorkerPoolRunsEveryAcceptedTaskOnce) {
           }
         });
       }
-      for (std::size_t i = choose(30); i > 0; --i)
+      for (std::size_t i = choose(30); i > 0; --i) {
         weft::this_thread::yield();
+      }
       pool.shutdown();  // races the submitters; later submits are refused
-      for (auto& t : submitters)
+      for (auto& t : submitters) {
         t.join();
+      }
       pool.shutdown();  // idempotent; everything accepted has run now
     }
     unwind_if_failed();
@@ -212,8 +215,9 @@ TEST(PoolsStress, ResourcePoolLendsEachResourceToOneHolder) {
         });
       }
       weft::thread canceller = cancel_soon(cancel);
-      for (auto& t : threads)
+      for (auto& t : threads) {
         t.join();
+      }
       canceller.join();
       unwind_if_failed();
       const weft::resource_pool_stats st = pool.stats();
@@ -273,13 +277,15 @@ TEST(PoolsStress, RateLimiterNeverAdmitsMoreThanTheBucketAllows) {
       });
     }
     weft::thread canceller = cancel_soon(cancel, 40);
-    for (auto& th : threads)
+    for (auto& th : threads) {
       th.join();
+    }
     canceller.join();
     unwind_if_failed();
     std::vector<weft::clock::time_point> all;
-    for (const auto& v : stamps)
+    for (const auto& v : stamps) {
       all.insert(all.end(), v.begin(), v.end());
+    }
     std::sort(all.begin(), all.end());
     for (std::size_t k = 1; k <= all.size(); ++k) {
       const auto allowed = kBurst + (all[k - 1] - start) / kInterval;
@@ -301,8 +307,9 @@ TEST(PoolsStress, ErrgroupReportsAFailureAndCancelsTheRest) {
   constexpr int kTasks = 5;
   const auto report = weft::stress::run(budget("errgroup", 150), [] {
     std::vector<std::size_t> kinds(kTasks);  // 0: throws, 1: error code, 2, 3: waits
-    for (auto& k : kinds)
+    for (auto& k : kinds) {
       k = choose(4);
+    }
     // With a limit of 2, go() blocks while two waiting tasks run, so a failure must be
     // among the first two started, or the group waits forever (as Go's would).
     const bool limited = choose(2) == 0;

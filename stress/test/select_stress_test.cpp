@@ -113,12 +113,15 @@ TEST_P(SelectStress, ValuesAreTakenExactlyOnceAcrossChannels) {
         }
       });
     }
-    for (auto& t : producers)
+    for (auto& t : producers) {
       t.join();
-    for (const auto& ch : chans)
+    }
+    for (const auto& ch : chans) {
       ch.close();
-    for (auto& t : consumers)
+    }
+    for (auto& t : consumers) {
       t.join();
+    }
     unwind_if_failed();
     expect_clean(exactly_once(std::vector<std::size_t>(kProducers, kItems), got, fifo));
   });
@@ -161,12 +164,14 @@ TEST_P(SelectStress, SendAndReceiveCasesMixed) {
     };
     while (weft::select(weft::recv(a, keep), weft::recv(b, keep), weft::done(ctx)) != 2) {
     }
-    for (auto& t : workers)
+    for (auto& t : workers) {
       t.join();
+    }
     unwind_if_failed();
     for (const auto* ch : {&a, &b}) {
-      while (auto r = ch->try_recv())
+      while (auto r = ch->try_recv()) {
         got[kWorkers].push_back(std::move(*r));
+      }
     }
     expect_clean(exactly_once(std::vector<std::size_t>(kWorkers, kItems), got));
   });
@@ -214,11 +219,13 @@ TEST_P(SelectStress, TimeoutsAndDefaultsTakeNothing) {
         }
       });
     }
-    for (std::uint32_t s = 0; s < kItems; ++s)
+    for (std::uint32_t s = 0; s < kItems; ++s) {
       ch.send(item(0, s));
+    }
     ch.close();
-    for (auto& t : receivers)
+    for (auto& t : receivers) {
       t.join();
+    }
     unwind_if_failed();
     expect_clean(exactly_once({kItems}, got));
   });

@@ -75,10 +75,12 @@ void validate(const options& o) {
   if (o.max_schedules == 0) throw std::invalid_argument("weft::model: max_schedules must be > 0");
   if (o.max_steps == 0) throw std::invalid_argument("weft::model: max_steps must be > 0");
   if (o.pct_depth < 1) throw std::invalid_argument("weft::model: pct_depth must be >= 1");
-  if (o.preemption_bound < -1)
+  if (o.preemption_bound < -1) {
     throw std::invalid_argument("weft::model: preemption_bound must be >= -1");
-  if (o.stack_size < 16 * 1024)
+  }
+  if (o.stack_size < 16 * 1024) {
     throw std::invalid_argument("weft::model: stack_size must be >= 16 KiB");
+  }
   if (o.max_seconds < 0) throw std::invalid_argument("weft::model: max_seconds must be >= 0");
 }
 
@@ -257,8 +259,9 @@ report check(const options& given, std::function<void()> body) {
 
 report run_decisions(const options& given, std::span<const std::uint8_t> decisions,
                      std::function<void()> body) {
-  if (active())
+  if (active()) {
     throw std::logic_error("weft::model::run_decisions called inside a model execution");
+  }
   if (!body) throw std::invalid_argument("weft::model::run_decisions: empty body");
   options opts = given;
   opts.use_environment = false;

@@ -49,18 +49,19 @@ std::string unbase64url(std::string_view text) {
   int bits = 0;
   for (char c : text) {
     int v = -1;
-    if (c >= 'A' && c <= 'Z')
+    if (c >= 'A' && c <= 'Z') {
       v = c - 'A';
-    else if (c >= 'a' && c <= 'z')
+    } else if (c >= 'a' && c <= 'z') {
       v = c - 'a' + 26;
-    else if (c >= '0' && c <= '9')
+    } else if (c >= '0' && c <= '9') {
       v = c - '0' + 52;
-    else if (c == '-')
+    } else if (c == '-') {
       v = 62;
-    else if (c == '_')
+    } else if (c == '_') {
       v = 63;
-    else
+    } else {
       throw std::invalid_argument("weft replay token has a character outside base64url");
+    }
     acc = (acc << 6) | static_cast<std::uint32_t>(v);
     bits += 6;
     if (bits >= 8) {
@@ -94,8 +95,9 @@ std::string encode_schedule(const recorded_schedule& s) {
 }
 
 recorded_schedule decode_schedule(std::string_view token) {
-  while (!token.empty() && (token.back() == '\n' || token.back() == ' '))
+  while (!token.empty() && (token.back() == '\n' || token.back() == ' ')) {
     token.remove_suffix(1);
+  }
   if (token.substr(0, prefix.size()) != prefix) {
     throw std::invalid_argument("not a weft replay token (expected it to start with \"w1.\")");
   }

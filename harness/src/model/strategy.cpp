@@ -44,8 +44,9 @@ class pct_strategy final : public strategy {
   bool begin_execution() override {
     priorities_.clear();
     change_points_.clear();
-    for (int i = 1; i < depth_; ++i)
+    for (int i = 1; i < depth_; ++i) {
       change_points_.push_back(1 + rng_.below(max_steps_));
+    }
     std::sort(change_points_.begin(), change_points_.end());
     next_change_ = 0;
     return true;
@@ -233,10 +234,12 @@ class dfs_strategy final : public strategy {
     auto keep = [&](const sleeper& s) {
       if (s.thread != ran_thread && s.op.independent_of(ran)) out.push_back(s);
     };
-    for (const sleeper& s : parent.sleep)
+    for (const sleeper& s : parent.sleep) {
       keep(s);
-    for (const sleeper& s : parent.done)
+    }
+    for (const sleeper& s : parent.done) {
       keep(s);
+    }
     return out;
   }
 
@@ -259,8 +262,9 @@ class dfs_strategy final : public strategy {
     while (!frames_.empty()) {
       frame& f = frames_.back();
       if (f.is_thread) {
-        if (f.chosen < f.candidates.size())
+        if (f.chosen < f.candidates.size()) {
           f.done.push_back({f.candidates[f.chosen], f.ops[f.chosen]});
+        }
         for (std::size_t i = 0; i < f.candidates.size(); ++i) {
           if (allowed(f, i)) {
             f.chosen = i;
@@ -349,8 +353,9 @@ class replay_strategy final : public strategy {
 
  private:
   std::uint32_t next() {
-    if (pos_ >= decisions_.size())
+    if (pos_ >= decisions_.size()) {
       throw replay_diverged{"the program makes more decisions than recorded"};
+    }
     return decisions_[pos_++];
   }
 

@@ -22,16 +22,18 @@ std::string format_table(const std::vector<trace_row>& rows) {
   static constexpr std::array<const char*, 6> header = {"step",   "thread", "operation",
                                                         "object", "value",  "location"};
   std::array<std::size_t, 6> width{};
-  for (std::size_t i = 0; i < header.size(); ++i)
+  for (std::size_t i = 0; i < header.size(); ++i) {
     width[i] = std::string_view(header[i]).size();
+  }
   auto cells = [](const trace_row& r) {
     return std::array<const std::string*, 6>{&r.step,   &r.thread, &r.operation,
                                              &r.object, &r.value,  &r.location};
   };
   for (const auto& r : rows) {
     const auto c = cells(r);
-    for (std::size_t i = 0; i < c.size(); ++i)
+    for (std::size_t i = 0; i < c.size(); ++i) {
       width[i] = std::max(width[i], c[i]->size());
+    }
   }
   std::string out;
   auto line = [&](const std::array<std::string_view, 6>& c) {
@@ -40,8 +42,9 @@ std::string format_table(const std::vector<trace_row>& rows) {
       out += c[i];
       if (i + 1 < c.size()) out.append(width[i] - c[i].size() + 2, ' ');
     }
-    while (!out.empty() && out.back() == ' ')
+    while (!out.empty() && out.back() == ' ') {
       out.pop_back();
+    }
     out += '\n';
   };
   line({header[0], header[1], header[2], header[3], header[4], header[5]});

@@ -38,8 +38,9 @@ double parse(const char* name, const char* text) {
 
 options apply_environment(options o) {
   if (!o.use_environment) return o;
-  if (const char* v = env("WEFT_SEED"))
+  if (const char* v = env("WEFT_SEED")) {
     o.seed = static_cast<std::uint64_t>(std::strtoull(v, nullptr, 0));
+  }
   if (const char* v = env("WEFT_STRESS_ITERATIONS")) {
     o.iterations = static_cast<std::size_t>(parse("WEFT_STRESS_ITERATIONS", v));
   }
@@ -156,8 +157,9 @@ class noise {
       threads_.emplace_back([this, i] {
         std::uint64_t x = i + 1;
         while (!stop_.load(std::memory_order_relaxed)) {
-          for (int k = 0; k < 1000; ++k)
+          for (int k = 0; k < 1000; ++k) {
             x = x * 6364136223846793005ULL + 1;
+          }
           if ((x >> 60) == 0) std::this_thread::yield();
         }
         sink_.fetch_add(x, std::memory_order_relaxed);
@@ -168,8 +170,9 @@ class noise {
   noise& operator=(const noise&) = delete;
   ~noise() {
     stop_.store(true);
-    for (auto& t : threads_)
+    for (auto& t : threads_) {
       t.join();
+    }
   }
 
  private:

@@ -191,8 +191,9 @@ void stress_runtime::inject() {
   } else if (pick < d.yield_weight + d.spin_weight) {
     const auto spin = std::chrono::nanoseconds(tl.gen.below(d.max_spin.count() + 1));
     const auto until = std::chrono::steady_clock::now() + spin;
-    while (std::chrono::steady_clock::now() < until)
+    while (std::chrono::steady_clock::now() < until) {
       cpu_relax();
+    }
   } else {
     std::this_thread::sleep_for(std::chrono::microseconds(tl.gen.below(d.max_sleep.count() + 1)));
   }
@@ -235,8 +236,9 @@ void stress_runtime::mutex_lock(object_slot& /*m*/, std::mutex& native, source_l
   // Polling rather than blocking, so that a deadlocked round can be abandoned.
   unsigned attempt = 0;
   std::chrono::steady_clock::time_point stuck_since{};
-  while (!native.try_lock())
+  while (!native.try_lock()) {
     backoff(attempt, stuck_since);
+  }
   inject();
 }
 
@@ -261,8 +263,9 @@ void stress_runtime::shared_mutex_lock(object_slot& /*m*/, std::shared_mutex& na
   enter_op(shared ? "shared_mutex.lock_shared" : "shared_mutex.lock", loc, unwind::if_stuck);
   unsigned attempt = 0;
   std::chrono::steady_clock::time_point stuck_since{};
-  while (!(shared ? native.try_lock_shared() : native.try_lock()))
+  while (!(shared ? native.try_lock_shared() : native.try_lock())) {
     backoff(attempt, stuck_since);
+  }
   inject();
 }
 

@@ -321,8 +321,9 @@ struct spawn {
     }
     if constexpr (Use == spawn_use::read_before_join) {
       WEFT_ASSERT(data.load() >= 1);
-      for (auto& t : ts)
+      for (auto& t : ts) {
         t.join();
+      }
     }
     if constexpr (Use == spawn_use::not_joined) {
       weft::thread leaked([] {});  // destroyed while joinable

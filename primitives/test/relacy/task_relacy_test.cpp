@@ -144,8 +144,9 @@ struct pool_roundtrip {
     if (index == 0) {
       // The worker waits for work until the pool shuts down, and Relacy ends an iteration
       // only when every thread has: shut down here, once both submitters are done.
-      while (finished.load(std::memory_order_acquire) < 2)
+      while (finished.load(std::memory_order_acquire) < 2) {
         weft::this_thread::yield();
+      }
       pool.shutdown();
     }
   }

@@ -171,8 +171,9 @@ class memo_table {
     const std::size_t mask = bigger.size() - 1;
     for (std::size_t i = 0; i < hashes_.size(); ++i) {
       std::size_t slot = static_cast<std::size_t>(hashes_[i]) & mask;
-      while (bigger[slot] != 0)
+      while (bigger[slot] != 0) {
         slot = (slot + 1) & mask;
+      }
       bigger[slot] = static_cast<std::uint32_t>(i + 1);
     }
     table_.swap(bigger);
@@ -356,8 +357,9 @@ class jit_search {
       }
     }
     zobrist_.resize(ops_.size());
-    for (std::size_t i = 0; i < ops_.size(); ++i)
+    for (std::size_t i = 0; i < ops_.size(); ++i) {
       zobrist_[i] = mix64(i * 0x2545F4914F6CDD1DULL + 1);
+    }
   }
 
   void unlink(std::uint32_t x) {
@@ -446,8 +448,9 @@ check_result check_linearizability(std::span<const interval> ops, const State& i
   std::vector<std::vector<std::size_t>> whole;
   if (partitions.empty()) {
     whole.emplace_back(ops.size());
-    for (std::size_t i = 0; i < ops.size(); ++i)
+    for (std::size_t i = 0; i < ops.size(); ++i) {
       whole[0][i] = i;
+    }
     partitions = whole;
   }
   out.partitions = partitions.size();
@@ -456,8 +459,9 @@ check_result check_linearizability(std::span<const interval> ops, const State& i
   // would have taken (Porcupine gets the same effect from checking them in parallel).
   using search_t = detail::jit_search<State, std::remove_reference_t<Step>>;
   std::vector<std::size_t> order(partitions.size());
-  for (std::size_t i = 0; i < order.size(); ++i)
+  for (std::size_t i = 0; i < order.size(); ++i) {
     order[i] = i;
+  }
   std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
     const std::size_t sa = partitions[a].size();
     const std::size_t sb = partitions[b].size();

@@ -40,13 +40,15 @@ child_result run_child(const std::vector<std::string>& args, const std::string& 
   }
   env_strings.push_back("TSAN_OPTIONS=" + tsan_options);
   std::vector<char*> envp;
-  for (auto& s : env_strings)
+  for (auto& s : env_strings) {
     envp.push_back(s.data());
+  }
   envp.push_back(nullptr);
   std::vector<std::string> arg_strings = args;
   std::vector<char*> argv;
-  for (auto& s : arg_strings)
+  for (auto& s : arg_strings) {
     argv.push_back(s.data());
+  }
   argv.push_back(nullptr);
 
   child_result res;

@@ -309,8 +309,9 @@ inline int test_main(int argc, char** argv, const std::vector<test_case>& cases)
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg(argv[i]);
     if (arg == "--list") {
-      for (const auto& c : cases)
+      for (const auto& c : cases) {
         std::printf("%s\n", c.name.c_str());
+      }
       return 0;
     }
     if (arg.starts_with("--case=")) {

@@ -62,8 +62,9 @@ void resolve(const spec_data<Object, Model>& s, history& h) {
                                     "\" is not an operation of spec " + s.name);
       }
     }
-    if (!o.typed_args.has_value())
+    if (!o.typed_args.has_value()) {
       o.typed_args = s.op(o.op_index).decode_args(json::value::parse(o.args));
+    }
   }
 }
 
@@ -96,10 +97,12 @@ check_result check_resolved(const spec_data<Object, Model>& s, const history& h,
   };
   check_result r = check_linearizability(std::span<const interval>(iv), s.initial_model(), step,
                                          budget, std::span<const std::vector<std::size_t>>(parts));
-  for (std::size_t& p : r.partition)
+  for (std::size_t& p : r.partition) {
     p = index[p];
-  for (lin_step& l : r.longest)
+  }
+  for (lin_step& l : r.longest) {
     l.op = index[l.op];
+  }
   return r;
 }
 
@@ -177,8 +180,9 @@ std::string explain(const detail::spec_data<Object, Model>& s, const history& h,
     }
     const auto allowed = s.op(o.op_index).allowed(state, o.typed_args);
     os << "the model allows ";
-    for (std::size_t k = 0; k < allowed.size(); ++k)
+    for (std::size_t k = 0; k < allowed.size(); ++k) {
       os << (k == 0 ? "" : " or ") << allowed[k];
+    }
     os << "\n";
   }
   return os.str();

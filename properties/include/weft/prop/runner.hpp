@@ -161,14 +161,17 @@ class scenario_runner {
  public:
   scenario_runner(const spec_data<Object, Model>& s, const scenario& sc, const config& cfg)
       : s_(s), sc_(sc), cfg_(cfg) {
-    for (const auto& inv : sc.init)
+    for (const auto& inv : sc.init) {
       slots_.push_back({0, &inv});
-    for (std::size_t t = 0; t < sc.parallel.size(); ++t) {
-      for (const auto& inv : sc.parallel[t])
-        slots_.push_back({static_cast<int>(t + 1), &inv});
     }
-    for (const auto& inv : sc.post)
+    for (std::size_t t = 0; t < sc.parallel.size(); ++t) {
+      for (const auto& inv : sc.parallel[t]) {
+        slots_.push_back({static_cast<int>(t + 1), &inv});
+      }
+    }
+    for (const auto& inv : sc.post) {
       slots_.push_back({0, &inv});
+    }
   }
 
   // One run (see the header comment); the reason it failed, if it did.
@@ -191,13 +194,15 @@ class scenario_runner {
         const std::size_t first = slot;
         const std::size_t count = sc_.parallel[t].size();
         threads.emplace_back([this, &obj, first, count] {
-          for (std::size_t k = 0; k < count; ++k)
+          for (std::size_t k = 0; k < count; ++k) {
             call(*obj, first + k);
+          }
         });
         slot += count;
       }
-      for (auto& th : threads)
+      for (auto& th : threads) {
         th.join();
+      }
       if (auto bad = invariants(*obj, false, "after the parallel part")) return bad;
     }
     for (std::size_t k = 0; k < sc_.post.size(); ++k, ++slot) {

@@ -377,8 +377,9 @@ struct spec_data {
 
   const op_desc<Object, Model>& op(std::size_t i) const { return *ops.at(i); }
   const Model& initial_model() const {
-    if (!initial)
+    if (!initial) {
       throw std::logic_error("weft::prop::spec " + name + ": no initial model (call .initial(m))");
+    }
     return *initial;
   }
   std::string describe_model(const Model& m) const {

@@ -423,8 +423,9 @@ std::size_t hash_value(const T& v) {
     return h;
   } else if constexpr (detail::range<T>) {
     std::size_t h = 0xC0FFEE;
-    for (const auto& x : v)
+    for (const auto& x : v) {
       h = hash_combine(h, hash_value(x));
+    }
     return h;
   } else {
     return 0;
