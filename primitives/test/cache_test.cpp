@@ -86,17 +86,21 @@ TEST(Cache, TinyLfuKeepsHotKeysThroughAScan) {
       if (!c.get(k)) c.put(k, k);
     }
   }
-  for (int k = 1000; k < 11000; ++k)
+  for (int k = 1000; k < 11000; ++k) {
     c.put(k, k);  // a scan of one-hit wonders
+  }
   int hot_left = 0;
-  for (int k = 0; k < 50; ++k)
+  for (int k = 0; k < 50; ++k) {
     hot_left += c.get(k).has_value() ? 1 : 0;
+  }
   EXPECT_GE(hot_left, 45);
   weft::cache<int, int> l(lru(100));
-  for (int k = 0; k < 50; ++k)
+  for (int k = 0; k < 50; ++k) {
     l.put(k, k);
-  for (int k = 1000; k < 11000; ++k)
+  }
+  for (int k = 1000; k < 11000; ++k) {
     l.put(k, k);
+  }
   EXPECT_FALSE(l.get(0).has_value());  // LRU lost them all
 }
 
@@ -175,11 +179,13 @@ TEST(Cache, AStampedeCallsTheLoaderOnce) {
       return 42;
     };
     std::vector<weft::thread> herd;
+    herd.reserve(5);
     for (int i = 0; i < 5; ++i) {
       herd.emplace_back([&] { EXPECT_EQ(c.get_or_load(1, loader), 42); });
     }
-    for (auto& t : herd)
+    for (auto& t : herd) {
       t.join();
+    }
     EXPECT_EQ(loads.load(), 1);
     EXPECT_EQ(c.get(1), 42);
   });
@@ -298,6 +304,7 @@ TEST(Cache, RealThreadsKeepTheBoundAndTheValues) {
   weft::cache<int, int> c({.max_size = 64, .shards = 4});
   std::atomic<int> wrong{0};
   std::vector<std::thread> threads;
+  threads.reserve(4);
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&, t] {
       std::uint32_t x = 12345u + static_cast<std::uint32_t>(t);
@@ -320,8 +327,9 @@ TEST(Cache, RealThreadsKeepTheBoundAndTheValues) {
       }
     });
   }
-  for (auto& t : threads)
+  for (auto& t : threads) {
     t.join();
+  }
   EXPECT_EQ(wrong.load(), 0);
   EXPECT_LE(c.size(), 64u);
 }

@@ -19,7 +19,6 @@ namespace {
 
 using namespace std::chrono_literals;
 using weft::scenarios::on_virtual_time;
-using weft::test::eventually;
 
 TEST(Errgroup, WaitReturnsNothingWhenEverySubtaskSucceeds) {
   weft::errgroup g;
