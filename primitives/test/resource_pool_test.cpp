@@ -341,6 +341,7 @@ TEST(ResourcePool, ManyThreadsNeverExceedMaxLiveResources) {
   tracker t;
   weft::resource_pool<conn> pool(t.factory(), sized(3), t.destroyer());
   std::vector<std::thread> threads;
+  threads.reserve(6);
   for (int i = 0; i < 6; ++i) {
     threads.emplace_back([&, i] {
       for (int k = 0; k < 300; ++k) {

@@ -206,6 +206,7 @@ TEST(WeightedSemaphore, ManyThreadsNeverOverAdmit) {
   weft::weighted_semaphore s(3);
   std::atomic<int> inside{0}, peak{0};
   std::vector<std::thread> threads;
+  threads.reserve(6);
   for (int t = 0; t < 6; ++t) {
     threads.emplace_back([&, t] {
       const std::int64_t n = 1 + t % 3;

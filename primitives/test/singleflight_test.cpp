@@ -46,6 +46,7 @@ TEST(Singleflight, ConcurrentCallersShareOneRun) {
       return 42;
     };
     std::vector<weft::thread> joiners;
+    joiners.reserve(3);
     weft::atomic<int> shared{0};
     for (int i = 0; i < 3; ++i) {
       joiners.emplace_back([&] {
@@ -296,6 +297,7 @@ TEST(Singleflight, RealThreadsNeverOverlapFnsOfOneKey) {
   std::atomic<int> running{0};
   std::atomic<int> overlaps{0};
   std::vector<std::thread> threads;
+  threads.reserve(4);
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&] {
       for (int i = 0; i < 2000; ++i) {
