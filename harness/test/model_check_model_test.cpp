@@ -249,8 +249,9 @@ TEST(ModelCheck, FindsSpinThatNeverEnds) {
   o.max_steps = 5000;
   const auto r = check(o, [] {
     weft::atomic<bool> go{false};
-    while (!go.load())
+    while (!go.load()) {
       weft::this_thread::yield();
+    }
   });
   EXPECT_TRUE(failed_with(r, failure::livelock));
 }
@@ -372,10 +373,13 @@ TEST(ModelCheck, ManyThreads) {
   const auto r = check(with(strategy::random, 3), [] {
     weft::atomic<int> n{0};
     std::vector<weft::thread> threads;
-    for (int i = 0; i < 200; ++i)
+    threads.reserve(200);
+    for (int i = 0; i < 200; ++i) {
       threads.emplace_back([&] { n.fetch_add(1); });
-    for (auto& t : threads)
+    }
+    for (auto& t : threads) {
       t.join();
+    }
     WEFT_ASSERT(n.load() == 200);
   });
   EXPECT_TRUE(passed(r));
@@ -385,8 +389,9 @@ TEST(ModelCheck, ManyThreads) {
 std::size_t mapping_count() {
   std::ifstream maps("/proc/self/maps");
   std::size_t n = 0;
-  for (std::string line; std::getline(maps, line);)
+  for (std::string line; std::getline(maps, line);) {
     ++n;
+  }
   return n;
 }
 
@@ -398,18 +403,23 @@ TEST(ModelCheck, StacksAreReusedAcrossChecks) {
   auto four_threads = [] {
     weft::atomic<int> n{0};
     std::vector<weft::thread> threads;
-    for (int i = 0; i < 3; ++i)
+    threads.reserve(3);
+    for (int i = 0; i < 3; ++i) {
       threads.emplace_back([&] { n.fetch_add(1); });
+    }
     n.fetch_add(1);
-    for (auto& t : threads)
+    for (auto& t : threads) {
       t.join();
+    }
     WEFT_ASSERT(n.load() == 4);
   };
-  for (int i = 0; i < 5; ++i)
+  for (int i = 0; i < 5; ++i) {
     ASSERT_TRUE(passed(check(with(strategy::random, 2), four_threads)));
+  }
   const std::size_t before = mapping_count();
-  for (int i = 0; i < 300; ++i)
+  for (int i = 0; i < 300; ++i) {
     ASSERT_TRUE(passed(check(with(strategy::random, 2), four_threads)));
+  }
   EXPECT_LT(mapping_count(), before + 100);
 }
 
