@@ -50,6 +50,7 @@ weft::worker_pool_options opts(std::size_t min, std::size_t max, std::size_t cap
 TEST(WorkerPool, RunsTasksAndReturnsTheirResults) {
   weft::worker_pool pool(2);
   std::vector<weft::task_handle<int>> hs;
+  hs.reserve(50);
   for (int i = 0; i < 50; ++i) {
     hs.push_back(pool.submit([i] { return i * i; }));
   }
@@ -272,6 +273,7 @@ TEST(WorkerPool, ShutdownNowReturnsExactlyTheUnstartedTasks) {
   });
   ASSERT_TRUE(eventually([&] { return pool.stats().active == 1; }));
   std::vector<weft::task_handle<int>> queued;
+  queued.reserve(3);
   for (int i = 0; i < 3; ++i) {
     queued.push_back(pool.submit([i] { return i; }));
   }
@@ -305,6 +307,7 @@ TEST(WorkerPool, GrowsOnQueueDepthUpToMax) {
   weft::worker_pool pool(opts(1, 3, 100, overflow_policy::block));
   gate g;
   std::vector<weft::task_handle<void>> hs;
+  hs.reserve(6);
   for (int i = 0; i < 6; ++i) {
     hs.push_back(pool.submit(g.waiter()));
   }
@@ -327,6 +330,7 @@ TEST(WorkerPool, RetiresIdleWorkersAboveTheMinimumOnVirtualTime) {
     weft::weighted_semaphore hold(3);
     hold.acquire(3);
     std::vector<weft::task_handle<void>> hs;
+    hs.reserve(3);
     for (int i = 0; i < 3; ++i) {
       hs.push_back(pool.submit([&] {
         hold.acquire(1);
