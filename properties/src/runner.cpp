@@ -226,7 +226,7 @@ std::string save_failure(const config& cfg, const std::string& name, const histo
     file += (std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '_') ? c : '_';
   }
   std::filesystem::create_directories(cfg.history_dir);
-  const std::string path = (std::filesystem::path(cfg.history_dir) / (file + ".jsonl")).string();
+  std::string path = (std::filesystem::path(cfg.history_dir) / (file + ".jsonl")).string();
   save_history(path, h);
   return path;
 }

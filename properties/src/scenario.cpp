@@ -215,7 +215,7 @@ rc::Gen<scenario> scenario_gen(std::vector<std::shared_ptr<const detail::op_info
       while (pick >= ops[index]->weight) {
         pick -= ops[index++]->weight;
       }
-      auto op = ops[index];
+      const auto& op = ops[index];
       return rc::shrinkable::map(op->generate(splitter.split(), size), [op, index](std::any a) {
         return invocation{op, index, std::move(a)};
       });

@@ -96,7 +96,7 @@ class chan_under_test {
                               r.value = v;
                             }),
                  weft::timeout(1ms));
-    return uncounted(std::move(r));
+    return uncounted(r);
   }
 
   channel_status close() {
