@@ -31,6 +31,7 @@ struct reg_op {
 weft::prop::check_result check_register(const std::vector<reg_op>& h,
                                         const weft::prop::checker_budget& b = {}) {
   std::vector<interval> iv;
+  iv.reserve(h.size());
   for (const auto& o : h) {
     iv.push_back(o.when);
   }
@@ -96,6 +97,7 @@ struct q_op {
 
 weft::prop::check_result check_queue(const std::vector<q_op>& h) {
   std::vector<interval> iv;
+  iv.reserve(h.size());
   for (const auto& o : h) {
     iv.push_back(o.when);
   }
@@ -148,6 +150,7 @@ struct kv_op {
 
 weft::prop::check_result check_kv(const std::vector<kv_op>& h, bool partitioned) {
   std::vector<interval> iv;
+  iv.reserve(h.size());
   for (const auto& o : h) {
     iv.push_back(o.when);
   }
@@ -202,6 +205,7 @@ TEST(Linearizability, NondeterministicModelAcceptsAnyAllowedOutcome) {
   };
   auto check = [](const std::vector<op>& h) {
     std::vector<interval> iv;
+    iv.reserve(h.size());
     for (const auto& o : h) {
       iv.push_back(o.when);
     }
@@ -232,6 +236,7 @@ TEST(Linearizability, NondeterministicModelAcceptsAnyAllowedOutcome) {
 TEST(Linearizability, UndecidedWhenTheStateBudgetRunsOut) {
   std::vector<interval> iv;
   const int n = 40;
+  iv.reserve(n);
   for (int i = 0; i < n; ++i) {
     iv.push_back({0, 100});
   }

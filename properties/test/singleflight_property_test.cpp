@@ -23,8 +23,6 @@
 
 namespace {
 
-using weft::prop::violation;
-using weft::testing::found;
 using weft::testing::passed;
 
 enum class sf_bug { none, cached_result, leader_never_shared };
