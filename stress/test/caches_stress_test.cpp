@@ -173,6 +173,7 @@ void singleflight_round() {
   {
     Group group;
     std::vector<weft::thread> threads;
+    threads.reserve(kThreads);
     for (int t = 0; t < kThreads; ++t) {
       threads.emplace_back([&group, &log, &outcomes, t, ctx = ctx] {
         for (int i = 0; i < kCallsPerThread; ++i) {
@@ -301,6 +302,7 @@ void cache_round() {
   weft::atomic<std::uint64_t> reads{0};         // get and get_or_load calls
   weft::atomic<std::uint64_t> loader_calls{0};  // that returned or threw
   std::vector<weft::thread> threads;
+  threads.reserve(kThreads);
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&] {
       auto check_read = [&](int key, std::int64_t v) {

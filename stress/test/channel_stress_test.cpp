@@ -49,7 +49,8 @@ void send_any(const channel<item>& ch, item it, const weft::context& ctx, bool t
       const channel_status st = ch.try_send(std::move(it));
       if (st == channel_status::ok) return;
       if (st == channel_status::closed) throw weft::channel_closed("try_send: closed");
-      ch.send(std::move(it));
+      // A send that did not succeed leaves the value intact (the contract under test).
+      ch.send(std::move(it));  // NOLINT(bugprone-use-after-move)
       return;
     }
     case 2: {
@@ -58,6 +59,8 @@ void send_any(const channel<item>& ch, item it, const weft::context& ctx, bool t
       return;
     }
     default:
+      // A timed-out send leaves the value intact (the contract under test): send it again.
+      // NOLINTNEXTLINE(bugprone-use-after-move)
       while (ch.send_for(std::move(it), short_timeout()) != channel_status::ok) {
       }
       return;
@@ -228,7 +231,7 @@ TEST_P(ChannelStress, CloseWakesBlockedSenders) {
       });
     }
     std::vector<std::vector<item>> got(1);
-    const std::size_t early = choose(2 * kSenders);
+    const std::size_t early = choose(2 * std::size_t{kSenders});
     for (std::size_t i = 0; i < early; ++i) {
       auto v = ch.recv();
       WEFT_ASSERT(v.has_value());  // the senders never stop before the close
@@ -296,7 +299,7 @@ TEST_P(ChannelStress, TimedOperationsTimeOutCleanly) {
                                           : ch.send_until(std::move(it), weft::clock::now() + d);
             if (st == channel_status::ok) break;
             WEFT_ASSERT(st == channel_status::timeout);
-            WEFT_ASSERT(it.intact());  // not moved from
+            WEFT_ASSERT(it.intact());  // NOLINT(bugprone-use-after-move): not moved from
             WEFT_ASSERT(weft::clock::now() - t0 >= d);
           }
         }

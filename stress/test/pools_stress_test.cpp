@@ -54,6 +54,7 @@ TEST(PoolsStress, SemaphoreNeverOversubscribesOrLeaks) {
     weft::atomic<std::int64_t> in_use{0};
     auto [ctx, cancel] = weft::with_cancel(weft::background());
     std::vector<weft::thread> threads;
+    threads.reserve(kThreads);
     for (int t = 0; t < kThreads; ++t) {
       threads.emplace_back([&sem, &in_use, ctx = ctx] {
         for (int i = 0; i < kOpsPerThread; ++i) {
@@ -116,6 +117,7 @@ TEST(PoolsStress, WorkerPoolRunsEveryAcceptedTaskOnce) {
                               .queue_capacity = 4,
                               .overflow = kPolicies[choose(3)]});
       std::vector<weft::thread> submitters;
+      submitters.reserve(kSubmitters);
       for (int s = 0; s < kSubmitters; ++s) {
         submitters.emplace_back([&pool, &runs, &handles, s] {
           for (int i = s * kTasksPerSubmitter; i < (s + 1) * kTasksPerSubmitter; ++i) {
@@ -188,6 +190,7 @@ TEST(PoolsStress, ResourcePoolLendsEachResourceToOneHolder) {
             alive.fetch_sub(1);
           });
       std::vector<weft::thread> threads;
+      threads.reserve(kThreads);
       for (int t = 0; t < kThreads; ++t) {
         threads.emplace_back([&pool, ctx = ctx] {
           for (int i = 0; i < kOpsPerThread; ++i) {
@@ -246,6 +249,7 @@ TEST(PoolsStress, RateLimiterNeverAdmitsMoreThanTheBucketAllows) {
     auto [ctx, cancel] = weft::with_cancel(weft::background());
     std::vector<std::vector<weft::clock::time_point>> stamps(kThreads);
     std::vector<weft::thread> threads;
+    threads.reserve(kThreads);
     for (int t = 0; t < kThreads; ++t) {
       threads.emplace_back([&limiter, &stamps, t, ctx = ctx] {
         for (int i = 0; i < kOpsPerThread; ++i) {

@@ -26,7 +26,6 @@ namespace {
 
 using namespace std::chrono_literals;
 using weft::channel;
-using weft::channel_status;
 using weft::model::choose;
 using weft::stress_suite::budget;
 using weft::stress_suite::exactly_once;

@@ -40,12 +40,14 @@ child_result run_child(const std::vector<std::string>& args, const std::string& 
   }
   env_strings.push_back("TSAN_OPTIONS=" + tsan_options);
   std::vector<char*> envp;
+  envp.reserve(env_strings.size() + 1);
   for (auto& s : env_strings) {
     envp.push_back(s.data());
   }
   envp.push_back(nullptr);
   std::vector<std::string> arg_strings = args;
   std::vector<char*> argv;
+  argv.reserve(arg_strings.size() + 1);
   for (auto& s : arg_strings) {
     argv.push_back(s.data());
   }
