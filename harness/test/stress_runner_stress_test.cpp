@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
@@ -26,6 +27,23 @@ options quick(std::size_t rounds) {
   o.use_environment = false;
   o.delays.probability = 0.3;
   return o;
+}
+
+// One model execution in which `misuse` must throw std::logic_error (a stress-only call
+// made where no stress run is active); the report fails if it did not.
+weft::model::report model_run_where_it_throws_logic_error(const std::function<void()>& misuse) {
+  weft::model::options mo;
+  mo.max_schedules = 1;
+  mo.use_environment = false;
+  return weft::model::check(mo, [&misuse] {
+    bool threw = false;
+    try {
+      misuse();
+    } catch (const std::logic_error&) {
+      threw = true;
+    }
+    WEFT_ASSERT(threw);
+  });
 }
 
 void counter_body(bool atomic_increment) {
@@ -234,18 +252,8 @@ TEST(StressRun, FailEndsTheRunAfterTheRoundWithTheMessage) {
 
 TEST(StressRun, FailOutsideAStressRunIsAnError) {
   EXPECT_THROW(weft::stress::fail("no run"), std::logic_error);
-  weft::model::options mo;
-  mo.max_schedules = 1;
-  mo.use_environment = false;
-  const auto m = weft::model::check(mo, [] {
-    bool threw = false;
-    try {
-      weft::stress::fail("a model execution is not a stress run");
-    } catch (const std::logic_error&) {
-      threw = true;
-    }
-    WEFT_ASSERT(threw);
-  });
+  const auto m = model_run_where_it_throws_logic_error(
+      [] { weft::stress::fail("a model execution is not a stress run"); });
   EXPECT_TRUE(m.ok()) << m;
 }
 
@@ -281,18 +289,8 @@ TEST(StressRun, BadOptionsAndNestingAreErrors) {
     WEFT_ASSERT(threw);
   });
   EXPECT_TRUE(r.ok()) << r;
-  weft::model::options mo;
-  mo.max_schedules = 1;
-  mo.use_environment = false;
-  const auto m = weft::model::check(mo, [] {
-    bool threw = false;
-    try {
-      (void)weft::stress::run(options{}, [] {});
-    } catch (const std::logic_error&) {
-      threw = true;
-    }
-    WEFT_ASSERT(threw);
-  });
+  const auto m =
+      model_run_where_it_throws_logic_error([] { (void)weft::stress::run(options{}, [] {}); });
   EXPECT_TRUE(m.ok()) << m;
 }
 
