@@ -82,15 +82,19 @@ def facade(path):
 def model(weft_path, relacy_path):
     weft, _ = medians(weft_path)
     relacy, _ = medians(relacy_path)
-    print("| test | weft exec/s (random) | Relacy exec/s (random) | weft / Relacy |")
-    print("|---|---:|---:|---:|")
+    # sync points: schedule_var_accesses = false, which schedules what Relacy schedules
+    # (rl::var accesses are race-checked, not scheduling points).
+    print("| test | weft exec/s (random) | weft exec/s (random, sync points) | "
+          "Relacy exec/s (random) | weft / Relacy | weft sync points / Relacy |")
+    print("|---|---:|---:|---:|---:|---:|")
     for test in ("tiny_publication", "cas_mutex3", "condvar_handoff"):
-        w = weft.get(f"executions/{test}/random")
-        r = relacy.get(f"relacy/{test}/random")
-        wv = w["exec_per_s"] if w else None
-        rv = r["exec_per_s"] if r else None
-        ratio = f"{wv / rv:.2f}×" if wv and rv else "–"
-        print(f"| {test} | {fmt_rate(wv) if wv else '–'} | {fmt_rate(rv) if rv else '–'} | {ratio} |")
+        rate = lambda e: e["exec_per_s"] if e else None
+        wv = rate(weft.get(f"executions/{test}/random"))
+        sv = rate(weft.get(f"executions/{test}/random_sync_points"))
+        rv = rate(relacy.get(f"relacy/{test}/random"))
+        ratio = lambda x: f"{x / rv:.2f}×" if x and rv else "–"
+        cell = lambda x: fmt_rate(x) if x else "–"
+        print(f"| {test} | {cell(wv)} | {cell(sv)} | {cell(rv)} | {ratio(wv)} | {ratio(sv)} |")
     print()
     print("| test | weft pct exec/s | weft dfs (bound 2, whole searches) exec/s |")
     print("|---|---:|---:|")

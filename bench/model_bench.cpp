@@ -12,12 +12,16 @@
 //   executions/<test>/<strategy>
 //       executions per second of the three standard tests (bench_tests.hpp), each
 //       benchmark iteration a check() of a batch of executions.
+//   executions/<test>/random_sync_points
+//       the same with options::schedule_var_accesses = false: only synchronisation is a
+//       scheduling point, as in Relacy (whose rl::var accesses are checked, not scheduled).
 //   virtual_time/sleep_1s
 //       executions per second of a test that sleeps 1 s of virtual time.
 //   exhaustive/<cas_mutex3|cas_mutex3_k1>/<dfs_bound2|dfs_unbounded>
 //       one dfs (preemption_bound 2, or -1 = unbounded; sleep-set pruning) of the 3-thread
 //       CAS + mutex test (2 CAS increments per thread; _k1: 1), with a wall-clock budget
-//       of WEFT_BENCH_EXHAUSTIVE_SECONDS (default 300). Counters: schedules, exhausted
+//       of WEFT_BENCH_EXHAUSTIVE_SECONDS (default 300); _sync_points: with
+//       schedule_var_accesses = false. Counters: schedules, exhausted
 //       (1/0), seconds. Run them on their own:
 //       --benchmark_filter=exhaustive --benchmark_repetitions=1.
 //
@@ -87,9 +91,10 @@ void bm_sched_point(benchmark::State& state, strategy s, int threads, int ops,
 // --- executions per second ----------------------------------------------------------------
 
 void bm_executions(benchmark::State& state, const std::function<void()>& body, strategy s,
-                   std::size_t batch) {
+                   std::size_t batch, bool var_points) {
   auto o = bench_options(s, batch);
   o.preemption_bound = 2;
+  o.schedule_var_accesses = var_points;
   std::size_t executions = 0;
   std::uint64_t seed = 1;
   for (auto _ : state) {
@@ -108,9 +113,11 @@ double exhaustive_budget() {
   return 300.0;
 }
 
-void bm_exhaustive(benchmark::State& state, int cas_increments, int preemption_bound) {
+void bm_exhaustive(benchmark::State& state, int cas_increments, int preemption_bound,
+                   bool var_points) {
   auto o = bench_options(strategy::dfs, static_cast<std::size_t>(-1));
   o.preemption_bound = preemption_bound;
+  o.schedule_var_accesses = var_points;
   o.max_seconds = exhaustive_budget();
   for (auto _ : state) {
     const auto start = std::chrono::steady_clock::now();
@@ -155,26 +162,35 @@ const bool registered = [] {
     for (strategy s : {strategy::random, strategy::pct, strategy::dfs}) {
       const std::string name = std::string("executions/") + t.name + "/" + strategy_name(s);
       benchmark::RegisterBenchmark(name.c_str(), bm_executions, std::function<void()>(t.body), s,
-                                   std::size_t{20000})
+                                   std::size_t{20000}, true)
           ->Unit(benchmark::kMillisecond);
     }
+    // As Relacy schedules: var accesses are not scheduling points (schedule_var_accesses
+    // = false), only synchronisation is.
+    const std::string name = std::string("executions/") + t.name + "/random_sync_points";
+    benchmark::RegisterBenchmark(name.c_str(), bm_executions, std::function<void()>(t.body),
+                                 strategy::random, std::size_t{20000}, false)
+        ->Unit(benchmark::kMillisecond);
   }
   benchmark::RegisterBenchmark("virtual_time/sleep_1s/random", bm_executions,
                                std::function<void()>(weft_bench::virtual_sleep), strategy::random,
-                               std::size_t{10000})
+                               std::size_t{10000}, true)
       ->Unit(benchmark::kMillisecond);
 
   // cas_mutex3_k1: the same test with one CAS increment per thread (a smaller space).
   for (int k : {1, 2}) {
     const std::string test = k == 2 ? "cas_mutex3" : "cas_mutex3_k1";
     for (int bound : {2, -1}) {
-      const std::string name =
-          "exhaustive/" + test +
-          (bound < 0 ? "/dfs_unbounded" : "/dfs_bound" + std::to_string(bound));
-      benchmark::RegisterBenchmark(name.c_str(), bm_exhaustive, k, bound)
-          ->Iterations(1)
-          ->Unit(benchmark::kSecond)
-          ->UseRealTime();
+      for (bool var_points : {true, false}) {
+        const std::string name =
+            "exhaustive/" + test +
+            (bound < 0 ? "/dfs_unbounded" : "/dfs_bound" + std::to_string(bound)) +
+            (var_points ? "" : "_sync_points");
+        benchmark::RegisterBenchmark(name.c_str(), bm_exhaustive, k, bound, var_points)
+            ->Iterations(1)
+            ->Unit(benchmark::kSecond)
+            ->UseRealTime();
+      }
     }
   }
   return true;

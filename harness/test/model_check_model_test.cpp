@@ -591,3 +591,114 @@ TEST(ModelCheck, ShardsSplitAnExhaustiveSearch) {
 }
 
 }  // namespace
+
+namespace {
+
+// options::schedule_var_accesses = false: var accesses are checked for races but are not
+// scheduling points. Sound for what the checker reports: a data-race-free program reaches
+// the same outcomes (var accesses are ordered by the synchronisation around them, which
+// is still fully interleaved), and an unordered pair of var accesses is a race whichever
+// order the schedule runs them in.
+options sync_points_only(options o) {
+  o.schedule_var_accesses = false;
+  return o;
+}
+
+// Data-race-free: vars only under the mutex or published through release/acquire.
+std::set<std::vector<int>> drf_outcomes(bool var_points, std::size_t* schedules) {
+  static std::set<std::vector<int>> seen;
+  seen.clear();
+  options o = exhaustive();
+  o.spurious_wakeups = false;
+  o.schedule_var_accesses = var_points;
+  const auto r = check(o, [] {
+    weft::mutex m;
+    weft::var<int> x{0};
+    weft::var<int> data{0};
+    weft::atomic<int> ready{0};
+    int seen_by_t1 = -1;
+    int seen_by_t2 = -1;
+    weft::thread t1([&] {
+      data = 7;
+      ready.store(1, std::memory_order_release);
+      std::lock_guard<weft::mutex> g(m);
+      seen_by_t1 = x.load();
+      x = x * 10 + 1;
+    });
+    weft::thread t2([&] {
+      if (ready.load(std::memory_order_acquire) == 1) seen_by_t2 = data.load();
+      std::lock_guard<weft::mutex> g(m);
+      x = x * 10 + 2;
+    });
+    {
+      std::lock_guard<weft::mutex> g(m);
+      x = x * 10 + 3;
+    }
+    t1.join();
+    t2.join();
+    seen.insert({seen_by_t1, seen_by_t2, x.load()});
+  });
+  EXPECT_TRUE(passed(r)) << r;
+  EXPECT_TRUE(r.exhausted);
+  *schedules = r.schedules;
+  return seen;
+}
+
+TEST(ModelCheck, SyncPointsOnlyReachEveryOutcomeOfADataRaceFreeProgram) {
+  std::size_t with_var_points = 0;
+  std::size_t sync_only = 0;
+  const auto all = drf_outcomes(true, &with_var_points);
+  const auto reduced = drf_outcomes(false, &sync_only);
+  EXPECT_EQ(all, reduced);
+  EXPECT_GE(all.size(), 6u);  // the three lock orders, each with and without t2 seeing data
+  EXPECT_LT(sync_only, with_var_points);
+}
+
+TEST(ModelCheck, SyncPointsOnlyStillFindEveryVarRace) {
+  const auto increments = [] {
+    weft::var<int> x{0};
+    weft::thread t([&] { x.store(x.load() + 1); });
+    x.store(x.load() + 1);
+    t.join();
+  };
+  const auto relaxed = [] {
+    publication_body(std::memory_order_relaxed, std::memory_order_relaxed);
+  };
+  for (strategy s : {strategy::random, strategy::pct}) {
+    EXPECT_TRUE(failed_with(check(sync_points_only(with(s)), increments), failure::data_race))
+        << weft::model::to_string(s);
+  }
+  EXPECT_TRUE(failed_with(check(sync_points_only(exhaustive()), increments), failure::data_race));
+  EXPECT_TRUE(failed_with(check(sync_points_only(exhaustive()), relaxed), failure::data_race));
+  // The correct twin passes the whole space.
+  const auto r = check(sync_points_only(exhaustive()), [] {
+    publication_body(std::memory_order_release, std::memory_order_acquire);
+  });
+  EXPECT_TRUE(passed(r)) << r;
+  EXPECT_TRUE(r.exhausted);
+}
+
+TEST(ModelCheck, SyncPointsOnlyReplayTheFailureTheyFound) {
+  const auto found = check(sync_points_only(with(strategy::random)), racy_increment_body);
+  ASSERT_TRUE(failed_with(found, failure::assertion));
+  options o = sync_points_only(with(strategy::random));
+  o.replay = found.replay;
+  const auto again = check(o, racy_increment_body);
+  EXPECT_TRUE(failed_with(again, failure::assertion));
+  EXPECT_EQ(again.trace, found.trace);
+}
+
+// A var access is still a step: spinning on a var nobody writes ends as a livelock at
+// max_steps, not as a hang (no scheduling point would ever stop it otherwise).
+TEST(ModelCheck, SyncPointsOnlySpinOnAVarIsALivelock) {
+  options o = sync_points_only(with(strategy::random, 5));
+  o.max_steps = 5000;
+  const auto r = check(o, [] {
+    weft::var<bool> go{false};
+    while (!go.load()) {
+    }
+  });
+  EXPECT_TRUE(failed_with(r, failure::livelock)) << r;
+}
+
+}  // namespace

@@ -150,6 +150,29 @@ TEST_P(BugZoo, FixedPassesRandom) {
   EXPECT_EQ(r.schedules, fixed_random_schedules);
 }
 
+// (3) Scheduling only at synchronisation (options::schedule_var_accesses = false) finds
+// the same bug, of the same kind, within the same budget, and the fixed twin passes the
+// same bounded dfs: the reduction loses nothing on any exhibit.
+TEST_P(BugZoo, SyncPointsOnlyFindTheBugAndPassTheTwin) {
+  const bug& b = GetParam();
+  options o = weft_bugs::options_for(b, seed);
+  o.schedule_var_accesses = false;
+  const auto found = check(o, b.buggy);
+  EXPECT_TRUE(failed_with(found, b.kind)) << found;
+  EXPECT_LE(found.schedules, b.budget);
+  options f = fixed_dfs(b, dfs_preemption_bound);
+  f.schedule_var_accesses = false;
+  const auto r = check(f, b.fixed);
+  EXPECT_TRUE(passed(r));
+  if (b.coverage == weft_bugs::coverage::exhaustive) {
+    EXPECT_TRUE(r.exhausted) << r;
+  }
+  std::printf(
+      "[   zoo    ] %-30s sync points only: found after %6zu schedule(s); fixed twin: "
+      "dfs bound %d, %6zu schedule(s)\n",
+      b.name, found.schedules, dfs_preemption_bound, r.schedules);
+}
+
 INSTANTIATE_TEST_SUITE_P(Zoo, BugZoo, ::testing::ValuesIn(exhibits(nightly_build)), param_name);
 
 #if !defined(WEFT_ZOO_NIGHTLY)

@@ -51,6 +51,10 @@ struct options {
   std::string replay;              // non-empty: run exactly this schedule
   double max_seconds = 0;          // wall-clock budget for the search; 0 = none
   bool spurious_wakeups = true;    // condition variables may wake spuriously
+  // weft::var reads and writes are scheduling points. false: only synchronisation is (as in
+  // loom, shuttle and Relacy): fewer, shorter schedules, and races on vars are still
+  // detected — but a thread spinning on a var is then reported as a livelock, not as a race.
+  bool schedule_var_accesses = true;
   std::size_t stack_size = std::size_t{256} * 1024;  // per logical thread, plus a guard page
   bool full_trace = false;                           // report every step instead of the last ones
   bool use_environment = true;  // honour WEFT_SEED, WEFT_SCHEDULES, WEFT_STRATEGY,

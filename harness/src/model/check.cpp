@@ -173,7 +173,8 @@ report search(const options& opts, detail::strategy& strat, std::size_t budget,
               const std::function<void()>& body) {
   const bool replaying = replayed != nullptr;
   detail::stack_pool stacks(effective_stack(opts.stack_size));
-  const detail::execution_limits limits{opts.max_steps, opts.spurious_wakeups, 2, opts.full_trace};
+  const detail::execution_limits limits{opts.max_steps, opts.spurious_wakeups, 2, opts.full_trace,
+                                        opts.schedule_var_accesses};
   detail::execution ex(stacks, limits);
   const auto start = std::chrono::steady_clock::now();
 

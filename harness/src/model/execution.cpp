@@ -104,8 +104,7 @@ execution_result execution::run(const std::function<void()>& body, strategy& str
   main->clock.set(0, 1);
   main->pending = op_key{start_key_base, true};
   main->fib.prepare(main->stk, &execution::fiber_main, main.get());
-  live_.push_back(main.get());
-  threads_.push_back(std::move(main));
+  add_thread(std::move(main));
   strategy_->thread_created(0);
   current_ = 0;
 
@@ -152,6 +151,15 @@ std::unique_ptr<execution::thread_rec> execution::new_thread_rec() {
   spare_threads_.pop_back();
   t->reset();
   return t;
+}
+
+void execution::add_thread(std::unique_ptr<thread_rec> t) {
+  live_.push_back(t.get());
+  threads_.push_back(std::move(t));
+  if (candidates_.size() < threads_.size()) {
+    candidates_.resize(threads_.size());
+    candidate_ops_.resize(threads_.size());
+  }
 }
 
 void execution::fiber_main(fiber* /*self*/, void* arg) {
@@ -270,9 +278,11 @@ std::uint32_t execution::pick_next() {
     if (!winding_down_) sched_.hash = sched_.hash * 16777619u ^ (current_ + 1);
     return current_;
   }
+  // candidates_ (and candidate_ops_) hold a slot per thread (sized at spawn), so filling
+  // them is a plain store per enabled thread.
+  std::uint32_t* const out = candidates_.data();
   for (;;) {
-    candidates_.clear();
-    candidate_ops_.clear();
+    std::size_t n = 0;
     bool any_deprioritised = false;
     bool current_runs = false;
     for (const thread_rec* t : live_) {
@@ -281,33 +291,35 @@ std::uint32_t execution::pick_next() {
         any_deprioritised = true;
         continue;
       }
-      candidates_.push_back(t->id);
+      if (wants_ops_) candidate_ops_[n] = t->pending;
+      out[n++] = t->id;
       current_runs |= t->id == current_;
-      if (wants_ops_) candidate_ops_.push_back(t->pending);
     }
-    if (candidates_.empty()) {
+    if (n == 0) {
       // Spinners wait for something to change; a pending deadline is that change.
       if (advance_time()) continue;
-      if (!any_deprioritised || !collect_spinners(current_runs)) return no_candidate();
+      if (!any_deprioritised || (n = collect_spinners(current_runs)) == 0) return no_candidate();
     }
-    std::uint32_t chosen = candidates_[0];
-    if (candidates_.size() > 1) chosen = choose_thread(current_runs);
+    candidate_count_ = n;
+    std::uint32_t chosen = out[0];
+    if (n > 1) chosen = choose_thread(current_runs);
     if (!winding_down_) sched_.hash = sched_.hash * 16777619u ^ (chosen + 1);
     return chosen;
   }
 }
 
 // Only deprioritised threads can run, and no deadline is pending: they run after all.
-// True when there are any.
-bool execution::collect_spinners(bool& current_runs) {
+// Returns how many there are.
+std::size_t execution::collect_spinners(bool& current_runs) {
+  std::size_t n = 0;
   for (const thread_rec* t : live_) {
     if (is_enabled(*t)) {
-      candidates_.push_back(t->id);
+      if (wants_ops_) candidate_ops_[n] = t->pending;
+      candidates_[n++] = t->id;
       current_runs |= t->id == current_;
-      if (wants_ops_) candidate_ops_.push_back(t->pending);
     }
   }
-  return !candidates_.empty();
+  return n;
 }
 
 // Nothing can run: the execution is over, or deadlocked.
@@ -319,8 +331,10 @@ std::uint32_t execution::no_candidate() {
 std::uint32_t execution::choose_thread(bool current_runs) {
   // Winding down: no more exploring; keep the running thread if it can run, else the first.
   if (winding_down_) return current_runs ? current_ : candidates_[0];
-  const thread_choice choice{candidates_, candidate_ops_,
-                             current_runs ? static_cast<int>(current_) : -1, steps_};
+  const std::span<const std::uint32_t> candidates(candidates_.data(), candidate_count_);
+  const std::span<const op_key> ops(candidate_ops_.data(), wants_ops_ ? candidate_count_ : 0);
+  const thread_choice choice{candidates, ops, current_runs ? static_cast<int>(current_) : -1,
+                             steps_};
   try {
     const std::uint32_t chosen = candidates_[strategy_->pick_thread(choice)];
     sched_.decisions.push_back(chosen);
@@ -339,16 +353,19 @@ void execution::schedule(const char* what, op_key key, source_loc loc) {
   t.pending = key;
   t.pending_what = what;
   t.pending_loc = loc;
-  ++steps_;
+  count_step();
+  const std::uint32_t next = pick_next();
+  if (next == no_thread) give_up();  // nothing can run: this thread is stuck for good
+  switch_to(next);
+}
+
+void execution::step_bound_reached() {
   if (!winding_down_ && steps_ > limits_.max_steps) {
     fail(failure::livelock, livelock_message());
   }
   if (winding_down_ && ++wind_down_steps_ > wind_down_steps) {
     give_up();  // still running long after the failure: leave every thread where it is
   }
-  const std::uint32_t next = pick_next();
-  if (next == no_thread) give_up();  // nothing can run: this thread is stuck for good
-  switch_to(next);
 }
 
 void execution::fail(failure kind, std::string message) {
@@ -498,6 +515,11 @@ void execution::before(const op_desc& op) {
   if (op.slot != nullptr) {
     const bool is_var = op.kind == op_kind::var_read || op.kind == op_kind::var_write;
     key.object = resolve(*op.slot, op.object, is_var ? obj_kind::var : obj_kind::atomic);
+    if (is_var && !limits_.var_scheduling_points) {
+      // Not a scheduling point, but a step: a thread spinning on a var is a livelock.
+      count_step();
+      return;
+    }
     key.read_only = op.kind == op_kind::atomic_load || op.kind == op_kind::var_read;
   }
   schedule(op_name(op.kind), key, op.loc);
@@ -785,8 +807,7 @@ void execution::thread_spawn(weft::detail::thread_state& state,
   rec->has_stack = true;
   rec->fib.prepare(rec->stk, &execution::fiber_main, rec.get());
   parent.clock.tick(parent.id);
-  live_.push_back(rec.get());
-  threads_.push_back(std::move(rec));
+  add_thread(std::move(rec));
   strategy_->thread_created(id);
   state.id = id;
   state.epoch = epoch_;

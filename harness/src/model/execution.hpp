@@ -55,6 +55,7 @@ struct execution_limits {
   bool spurious_wakeups;
   std::size_t max_spurious;  // per execution
   bool full_trace;
+  bool var_scheduling_points;  // options::schedule_var_accesses
 };
 
 struct execution_result {
@@ -210,8 +211,16 @@ class execution final : public weft::detail::runtime {
   // The scheduling point: picks who runs next and switches to it; returns when the
   // calling thread is picked again (or at once when the execution is being abandoned).
   void schedule(const char* what, op_key key, source_loc loc);
+  // Counts a step against max_steps (a livelock beyond it) and, once the execution winds
+  // down, against the wind-down bound (beyond it, gives up).
+  void count_step() {
+    ++steps_;
+    if (steps_ > limits_.max_steps || winding_down_) [[unlikely]]
+      step_bound_reached();
+  }
+  [[gnu::noinline]] void step_bound_reached();
   std::uint32_t pick_next();
-  [[gnu::noinline]] bool collect_spinners(bool& current_runs);
+  [[gnu::noinline]] std::size_t collect_spinners(bool& current_runs);
   [[gnu::noinline]] std::uint32_t no_candidate();
   [[gnu::noinline]] std::uint32_t choose_thread(bool current_runs);
   void switch_to(std::uint32_t next) {
@@ -249,6 +258,8 @@ class execution final : public weft::detail::runtime {
   source_loc user_location(std::uint32_t thread, std::size_t trace_end, source_loc loc,
                            bool& approximate) const;
   std::unique_ptr<thread_rec> new_thread_rec();
+  // Makes `t` the newest thread of the execution (and live).
+  void add_thread(std::unique_ptr<thread_rec> t);
   std::string describe_object(std::uint32_t index) const;
   std::string describe_wait(const thread_rec& t);
   std::string format_trace() const;
@@ -281,9 +292,11 @@ class execution final : public weft::detail::runtime {
   failure failure_ = failure::none;
   std::string failure_message_;
   recorded_schedule sched_;
-  // Scratch for schedule(): reused so a scheduling point does not allocate.
+  // Scratch for pick_next(): one slot per thread of the execution (grown when a thread is
+  // added, never shrunk), so a scheduling point neither allocates nor checks capacity.
   std::vector<std::uint32_t> candidates_;
   std::vector<op_key> candidate_ops_;
+  std::size_t candidate_count_ = 0;
   bool wants_ops_ = false;
   bool tracing_ = false;
   std::vector<std::unique_ptr<thread_rec>> spare_threads_;
