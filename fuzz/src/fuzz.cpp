@@ -40,7 +40,7 @@ weft::model::options default_options(std::string_view name) {
   o.max_steps = 20000;
   o.spurious_wakeups = true;
   o.use_environment = false;
-  o.stack_size = 64 * 1024;  // fuzz bodies are shallow; smaller stacks map faster
+  o.stack_size = std::size_t{64} * 1024;  // fuzz bodies are shallow; smaller stacks map faster
   o.name = std::string(name);
   // run_decisions does not read the environment; this one knob is worth having when a
   // crash needs reading: the whole interleaving instead of its last steps.

@@ -62,6 +62,9 @@ std::string replay_command(const weft::model::report& report) {
 
 bool detail::install_listener() noexcept {
   static const bool installed = [] {
+    // Only bad_alloc can escape, during static initialisation: terminating is intended
+    // (gtest.hpp). gtest's listener list takes ownership of a raw pointer.
+    // NOLINTNEXTLINE(bugprone-unhandled-exception-at-new)
     ::testing::UnitTest::GetInstance()->listeners().Append(new failure_forwarder);
     return true;
   }();
