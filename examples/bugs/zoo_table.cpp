@@ -3,6 +3,7 @@
 //
 //   weft_zoo_table [--runs N] [--budget B] [--bug NAME] [--skip NAME] [--twins]
 //                  [--strategy random|pct|dfs|dfs-unbounded] [--twin-budget B]
+//                  [--sync-points]
 //
 // For each bug and strategy (random; pct with depth 3; dfs with preemption bound 2; dfs
 // unbounded) it runs N independent searches with seeds 1..N (dfs is deterministic:
@@ -12,7 +13,9 @@
 // kind than the expected one is shown as such, never counted as found. With --twins it also checks
 // each fixed twin: dfs with bound 2 and unbounded (each up to
 // --twin-budget schedules; "exhausted" when the space was complete) and 1,000 random
-// schedules. --strategy is one of random, pct, dfs, dfs-unbounded.
+// schedules. --strategy is one of random, pct, dfs, dfs-unbounded. --sync-points runs every
+// search with options::schedule_var_accesses = false (var accesses are not scheduling
+// points).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -37,7 +40,14 @@ struct settings {
   const char* skip_bug = nullptr;
   const char* only_strategy = nullptr;
   bool twins = false;
+  bool sync_points = false;
 };
+
+weft::model::options options_for(const weft_bugs::bug& b, std::uint64_t seed, const settings& cfg) {
+  weft::model::options o = weft_bugs::options_for(b, seed);
+  o.schedule_var_accesses = !cfg.sync_points;
+  return o;
+}
 
 struct cell {
   std::string text;
@@ -62,7 +72,7 @@ cell search(const weft_bugs::bug& b, const column& col, const settings& cfg) {
   std::string wrong;
   const auto start = std::chrono::steady_clock::now();
   for (int i = 0; i < runs; ++i) {
-    weft::model::options o = weft_bugs::options_for(b, static_cast<std::uint64_t>(i) + 1);
+    weft::model::options o = options_for(b, static_cast<std::uint64_t>(i) + 1, cfg);
     o.strategy = s;
     o.pct_depth = 3;
     o.preemption_bound = col.preemption_bound;
@@ -115,7 +125,7 @@ cell search(const weft_bugs::bug& b, const column& col, const settings& cfg) {
 std::string twin(const weft_bugs::bug& b, const settings& cfg) {
   std::string out;
   for (int bound : {2, -1}) {
-    weft::model::options o = weft_bugs::options_for(b, 1);
+    weft::model::options o = options_for(b, 1, cfg);
     o.strategy = strategy::dfs;
     o.preemption_bound = bound;
     o.max_schedules = std::max(cfg.twin_budget, b.fixed_budget);
@@ -129,7 +139,7 @@ std::string twin(const weft_bugs::bug& b, const settings& cfg) {
     }
     out += "; ";
   }
-  weft::model::options o = weft_bugs::options_for(b, 1);
+  weft::model::options o = options_for(b, 1, cfg);
   o.strategy = strategy::random;
   o.max_schedules = 1000;
   const auto r = weft::model::check(o, b.fixed);
@@ -140,7 +150,8 @@ std::string twin(const weft_bugs::bug& b, const settings& cfg) {
 void usage() {
   std::fputs(
       "usage: weft_zoo_table [--runs N] [--budget B] [--bug NAME] [--skip NAME] [--twins]\n"
-      "                      [--strategy random|pct|dfs|dfs-unbounded] [--twin-budget B]\n",
+      "                      [--strategy random|pct|dfs|dfs-unbounded] [--twin-budget B]\n"
+      "                      [--sync-points]\n",
       stderr);
   std::exit(2);
 }
@@ -170,6 +181,8 @@ int main(int argc, char** argv) {
       cfg.only_strategy = arg();
     } else if (std::strcmp(argv[i], "--twins") == 0) {
       cfg.twins = true;
+    } else if (std::strcmp(argv[i], "--sync-points") == 0) {
+      cfg.sync_points = true;
     } else {
       usage();
     }

@@ -210,7 +210,8 @@ void execution::finish_thread(thread_rec& t) {
       }
     }
   }
-  const std::uint32_t next = pick_next();
+  // No live thread left: the execution is over (nothing to pick, no time to advance).
+  const std::uint32_t next = live_.empty() ? no_thread : pick_next();
   if (next == no_thread) os_fiber_.exit_from(t.fib);
   current_ = next;
   threads_[next]->fib.exit_from(t.fib);
@@ -272,12 +273,6 @@ bool execution::advance_time() {
 // down, the strategy pruning or diverging) is out of line, so the common path stays a
 // short loop without exception handling.
 std::uint32_t execution::pick_next() {
-  // The only live thread, about to run a non-blocking step: nothing to scan or decide
-  // (single-threaded phases — before the first spawn, after the last join — are common).
-  if (live_.size() == 1 && cur().state == run_state::runnable) {
-    if (!winding_down_) sched_.hash = sched_.hash * 16777619u ^ (current_ + 1);
-    return current_;
-  }
   // candidates_ (and candidate_ops_) hold a slot per thread (sized at spawn), so filling
   // them is a plain store per enabled thread.
   std::uint32_t* const out = candidates_.data();
@@ -354,6 +349,12 @@ void execution::schedule(const char* what, op_key key, source_loc loc) {
   t.pending_what = what;
   t.pending_loc = loc;
   count_step();
+  // The only live thread, about to run a non-blocking step: nothing to scan or decide
+  // (single-threaded phases — before the first spawn, after the last join — are common).
+  if (live_.size() == 1 && t.state == run_state::runnable) {
+    if (!winding_down_) sched_.hash = sched_.hash * 16777619u ^ (current_ + 1);
+    return;
+  }
   const std::uint32_t next = pick_next();
   if (next == no_thread) give_up();  // nothing can run: this thread is stuck for good
   switch_to(next);
