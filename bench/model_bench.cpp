@@ -15,6 +15,9 @@
 //   executions/<test>/random_sync_points
 //       the same with options::schedule_var_accesses = false: only synchronisation is a
 //       scheduling point, as in Relacy (whose rl::var accesses are checked, not scheduled).
+//   executions/many_threads_<N>/random
+//       N logical threads, each one atomic increment and one mutex section (the body joins
+//       them all): how the per-step cost grows with the number of live threads.
 //   virtual_time/sleep_1s
 //       executions per second of a test that sleeps 1 s of virtual time.
 //   exhaustive/<cas_mutex3|cas_mutex3_k1>/<dfs_bound2|dfs_unbounded>
@@ -170,6 +173,14 @@ const bool registered = [] {
     const std::string name = std::string("executions/") + t.name + "/random_sync_points";
     benchmark::RegisterBenchmark(name.c_str(), bm_executions, std::function<void()>(t.body),
                                  strategy::random, std::size_t{20000}, false)
+        ->Unit(benchmark::kMillisecond);
+  }
+  // Many threads: the scheduler's per-step cost grows with the number of live threads.
+  for (int n : {10, 100, 200}) {
+    const std::string name = "executions/many_threads_" + std::to_string(n) + "/random";
+    benchmark::RegisterBenchmark(
+        name.c_str(), bm_executions, std::function<void()>([n] { weft_bench::many_threads(n); }),
+        strategy::random, std::size_t{20000} / static_cast<std::size_t>(n), true)
         ->Unit(benchmark::kMillisecond);
   }
   benchmark::RegisterBenchmark("virtual_time/sleep_1s/random", bm_executions,
