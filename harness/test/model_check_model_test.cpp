@@ -699,6 +699,8 @@ TEST(ModelCheck, SyncPointsOnlySpinOnAVarIsALivelock) {
     }
   });
   EXPECT_TRUE(failed_with(r, failure::livelock)) << r;
+  // The report says where the thread spins: at the var read, not its last scheduling point.
+  EXPECT_NE(r.message.find("var.read"), std::string::npos) << r.message;
 }
 
 }  // namespace

@@ -517,7 +517,11 @@ void execution::before(const op_desc& op) {
     const bool is_var = op.kind == op_kind::var_read || op.kind == op_kind::var_write;
     key.object = resolve(*op.slot, op.object, is_var ? obj_kind::var : obj_kind::atomic);
     if (is_var && !limits_.var_scheduling_points) {
-      // Not a scheduling point, but a step: a thread spinning on a var is a livelock.
+      // Not a scheduling point, but a step: a thread spinning on a var is a livelock (and
+      // its report names the var access as where the thread was last).
+      thread_rec& t = cur();
+      t.pending_what = op_name(op.kind);
+      t.pending_loc = op.loc;
       count_step();
       return;
     }
