@@ -333,7 +333,7 @@ class world {
       }
     }
     last_op_end_t_[k] = std::max(last_op_end_t_[k], weft::clock::now());
-    weft::fuzz::observe(1, static_cast<std::uint64_t>(w) * 8 + static_cast<std::uint64_t>(idx),
+    weft::fuzz::observe(1, weft::fuzz_targets::op_site(w, idx),
                         v ? static_cast<std::uint64_t>(*v) : 0);
   }
 
@@ -370,8 +370,7 @@ class world {
     ++loader_calls_;
     const int v = new_write(w, idx, k, true);
     const std::size_t i = writes_.size() - 1;
-    weft::fuzz::observe(2, static_cast<std::uint64_t>(w) * 8 + static_cast<std::uint64_t>(idx),
-                        static_cast<std::uint64_t>(k));
+    weft::fuzz::observe(2, weft::fuzz_targets::op_site(w, idx), static_cast<std::uint64_t>(k));
     if (o.loader_sleeps) weft::this_thread::sleep_for(o.d);
     --loaders_running_[k];
     writes_[i].loader_end = next();
@@ -430,16 +429,14 @@ class world {
             require(v / kKeys == static_cast<int>(own - writes_.data()) + 1,
                     where(w, idx) + "get_or_load returned another value than its own loader's");
           }
-          weft::fuzz::observe(4,
-                              static_cast<std::uint64_t>(w) * 8 + static_cast<std::uint64_t>(idx),
+          weft::fuzz::observe(4, weft::fuzz_targets::op_site(w, idx),
                               static_cast<std::uint64_t>(v));
         } catch (const load_failure& e) {
           require(e.key == k, where(w, idx) + "get_or_load threw another key's load failure");
           if (const write_rec* own = own_load(w, idx)) {
             require(own->failed, where(w, idx) + "its loader returned, but get_or_load threw");
           }
-          weft::fuzz::observe(
-              4, static_cast<std::uint64_t>(w) * 8 + static_cast<std::uint64_t>(idx), 1);
+          weft::fuzz::observe(4, weft::fuzz_targets::op_site(w, idx), 1);
         }
         m.wait.end();
         --ops_running_[k];

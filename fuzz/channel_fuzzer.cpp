@@ -229,8 +229,7 @@ class world {
   void received(int w, int idx, int c, const item& it) {
     received_[static_cast<std::size_t>(w)][static_cast<std::size_t>(c)].push_back(it.v);
     // Reads-from: which send (producer, its operation) this receive got.
-    weft::fuzz::observe(1, static_cast<std::uint64_t>(c),
-                        static_cast<std::uint64_t>(w) * 8 + static_cast<std::uint64_t>(idx),
+    weft::fuzz::observe(1, static_cast<std::uint64_t>(c), weft::fuzz_targets::op_site(w, idx),
                         static_cast<std::uint64_t>(it.v));
   }
   void note(int w, int idx, outcome o) {

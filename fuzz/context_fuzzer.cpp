@@ -396,8 +396,7 @@ class world {
           require(since(t0) >= o.d, at + "wait_for timed out early");
           require(returned < n.deadline, at + "wait_for false after the context's deadline");
         }
-        weft::fuzz::observe(2, static_cast<std::uint64_t>(w) * 8 + static_cast<std::uint64_t>(idx),
-                            done ? 1 : 0);
+        weft::fuzz::observe(2, weft::fuzz_targets::op_site(w, idx), done ? 1 : 0);
         break;
       }
       case opk::done_recv: {
@@ -422,8 +421,7 @@ class world {
           // between building the timeout case and the scan, and then both are ready.)
           require(since(t0) >= o.d, at + "select timeout fired early");
         }
-        weft::fuzz::observe(3, static_cast<std::uint64_t>(w) * 8 + static_cast<std::uint64_t>(idx),
-                            fired);
+        weft::fuzz::observe(3, weft::fuzz_targets::op_site(w, idx), fired);
         break;
       }
       case opk::err:
@@ -486,8 +484,7 @@ class world {
                                   "stop() == false returned before the callback "
                                   "finished (or it never ran)");
       }
-      weft::fuzz::observe(5, static_cast<std::uint64_t>(w) * 8 + static_cast<std::uint64_t>(idx),
-                          prevented ? 1 : 0);
+      weft::fuzz::observe(5, weft::fuzz_targets::op_site(w, idx), prevented ? 1 : 0);
       return;
     }
   }

@@ -187,8 +187,7 @@ class world {
         // Admitted at some instant between t0 and now: now is the conservative one
         // (virtual time may jump while a thread is between two operations).
         if (ok) admitted(weft::clock::now(), o.n);
-        weft::fuzz::observe(1, static_cast<std::uint64_t>(w) * 8 + static_cast<std::uint64_t>(idx),
-                            ok ? 1 : 0);
+        weft::fuzz::observe(1, weft::fuzz_targets::op_site(w, idx), ok ? 1 : 0);
         break;
       }
       case opk::reserve: {
@@ -212,7 +211,7 @@ class world {
         } else {
           require(r.delay() == weft::clock::duration::max(), at + "a failed reservation's delay");
         }
-        weft::fuzz::observe(2, static_cast<std::uint64_t>(w) * 8 + static_cast<std::uint64_t>(idx),
+        weft::fuzz::observe(2, weft::fuzz_targets::op_site(w, idx),
                             static_cast<std::uint64_t>(held->delay().count() / 1000));
         break;
       }
@@ -249,7 +248,7 @@ class world {
           if (o.n == 0 || !limited()) require(ok, at + "wait() failed an always-ok request");
           if (ok) admitted(weft::clock::now(), o.n);
         }
-        weft::fuzz::observe(3, static_cast<std::uint64_t>(w) * 8 + static_cast<std::uint64_t>(idx),
+        weft::fuzz::observe(3, weft::fuzz_targets::op_site(w, idx),
                             static_cast<std::uint64_t>(since(t0).count() / 1000));
         break;
       }
@@ -274,8 +273,7 @@ class world {
           require(static_cast<bool>(ctx_.err()) || (dl.has_value() && p_.kind == rate::finite),
                   at + "wait(ctx) failed with a live context and no deadline");
         }
-        weft::fuzz::observe(4, static_cast<std::uint64_t>(w) * 8 + static_cast<std::uint64_t>(idx),
-                            ok ? 1 : 0);
+        weft::fuzz::observe(4, weft::fuzz_targets::op_site(w, idx), ok ? 1 : 0);
         break;
       }
       case opk::sleep:

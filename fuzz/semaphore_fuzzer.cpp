@@ -232,8 +232,8 @@ class world {
     touch();
     // (Zero permits are granted in FIFO order like any request, as in Go: they wait behind
     // a blocked head, and try_acquire(0) fails while anyone waits. Nothing to check.)
-    weft::fuzz::observe(1, static_cast<std::uint64_t>(w) * 8 + static_cast<std::uint64_t>(idx),
-                        got ? 1 : 0, static_cast<std::uint64_t>(held_));
+    weft::fuzz::observe(1, weft::fuzz_targets::op_site(w, idx), got ? 1 : 0,
+                        static_cast<std::uint64_t>(held_));
     if (got) {
       held_ += s.n;
       touch();

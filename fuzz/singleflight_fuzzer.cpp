@@ -252,8 +252,8 @@ class world {
     f.forgets_before = forgets_before;
     f.fn_start = now;
     flights_.push_back(f);
-    weft::fuzz::observe(1, static_cast<std::uint64_t>(w) * 8 + static_cast<std::uint64_t>(idx),
-                        static_cast<std::uint64_t>(k), running_count(k));
+    weft::fuzz::observe(1, weft::fuzz_targets::op_site(w, idx), static_cast<std::uint64_t>(k),
+                        running_count(k));
     if (o.fn_sleeps) weft::this_thread::sleep_for(o.d);
     flights_[static_cast<std::size_t>(id)].fn_end = next();
     if (o.fn_throws) throw flight_error(id, k);
@@ -318,8 +318,7 @@ class world {
       require(r.shared,
               where(w, idx) + "joined flight " + std::to_string(id) + " but got shared == false");
     }
-    weft::fuzz::observe(2, static_cast<std::uint64_t>(w) * 8 + static_cast<std::uint64_t>(idx),
-                        leader ? 1 : 0, r.shared ? 1 : 0);
+    weft::fuzz::observe(2, weft::fuzz_targets::op_site(w, idx), leader ? 1 : 0, r.shared ? 1 : 0);
   }
 
   // Runs one call; its fn is fn(w, idx, o). Records its outcome.
@@ -332,8 +331,7 @@ class world {
     } catch (const flight_error& e) {
       require(e.key == o.key, where(w, idx) + "got the exception of another key's flight");
       check_flight(w, idx, o.key, e.id, true, o.kind == opk::run_async);
-      weft::fuzz::observe(2, static_cast<std::uint64_t>(w) * 8 + static_cast<std::uint64_t>(idx),
-                          2);
+      weft::fuzz::observe(2, weft::fuzz_targets::op_site(w, idx), 2);
     }
     m.wait.end();
     const int mine = led_by(w, idx);
@@ -370,8 +368,7 @@ class world {
             require(since(t0) >= o.d, at + "run_for gave up before its deadline");
             require(led_by(w, idx) < 0, at + "run_for ran fn and returned nullopt");
           }
-          weft::fuzz::observe(
-              4, static_cast<std::uint64_t>(w) * 8 + static_cast<std::uint64_t>(idx), r ? 1 : 0);
+          weft::fuzz::observe(4, weft::fuzz_targets::op_site(w, idx), r ? 1 : 0);
         });
         break;
       case opk::run_ctx:
@@ -385,8 +382,7 @@ class world {
             require(static_cast<bool>(ctx_.err()), at + "run(ctx) gave up with ctx live");
             require(led_by(w, idx) < 0, at + "run(ctx) ran fn and returned nullopt");
           }
-          weft::fuzz::observe(
-              4, static_cast<std::uint64_t>(w) * 8 + static_cast<std::uint64_t>(idx), r ? 2 : 3);
+          weft::fuzz::observe(4, weft::fuzz_targets::op_site(w, idx), r ? 2 : 3);
         });
         break;
       case opk::run_async:
@@ -411,8 +407,7 @@ class world {
         const bool had = group_.forget(k);
         --forgets_running_[k];
         ++forgets_ended_[k];
-        weft::fuzz::observe(5, static_cast<std::uint64_t>(w) * 8 + static_cast<std::uint64_t>(idx),
-                            had ? 1 : 0);
+        weft::fuzz::observe(5, weft::fuzz_targets::op_site(w, idx), had ? 1 : 0);
         break;
       }
       case opk::cancel:

@@ -137,4 +137,9 @@ inline std::string where(int worker, int op) {
   return "worker " + std::to_string(worker) + " op " + std::to_string(op) + ": ";
 }
 
+// The observe() key of a worker's op-th operation (the targets give a worker at most 8).
+inline std::uint64_t op_site(int worker, int op) {
+  return static_cast<std::uint64_t>(worker) * 8 + static_cast<std::uint64_t>(op);
+}
+
 }  // namespace weft::fuzz_targets

@@ -316,8 +316,7 @@ class world {
       go(make_task<false>(k));
     }
     t.accepted = !t.rejected;
-    weft::fuzz::observe(3, static_cast<std::uint64_t>(s) * 8 + static_cast<std::uint64_t>(idx),
-                        t.accepted ? 1 : 0);
+    weft::fuzz::observe(3, weft::fuzz_targets::op_site(s, idx), t.accepted ? 1 : 0);
   }
 
   void check_end() {
