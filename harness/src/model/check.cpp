@@ -182,13 +182,17 @@ report search(const options& opts, detail::strategy& strat, std::size_t budget,
     if (!strat.begin_execution()) break;
     ++rep.schedules;
     detail::execution_result res = ex.run(body, strat, replaying);
-    if (replaying && res.kind == failure::none &&
+    // A replay is faithful only if it took the recorded path — also when it fails: a
+    // different path that happens to fail too would show a trace the token never made.
+    if (replaying && res.kind != failure::nondeterminism &&
         (res.sched.steps != replayed->steps || res.sched.hash != replayed->hash)) {
       res.kind = failure::nondeterminism;
       res.message =
           "nondeterministic test: the replayed execution took a different path than the one "
-          "recorded in the token (the body depends on something weft does not control, or the "
-          "code changed since the token was made)";
+          "recorded in the token (the body depends on something weft does not control, the "
+          "code changed since the token was made, or the check runs with other "
+          "schedule_var_accesses or spurious_wakeups options than the one that found it)";
+      res.trace.clear();
     }
     if (res.kind != failure::none) {
       rep.replay = detail::encode_schedule(res.sched);

@@ -972,7 +972,7 @@ std::string execution::deadlock_message() {
 
 std::string execution::livelock_message() const {
   std::string out = "livelock: the execution exceeded max_steps (" +
-                    std::to_string(limits_.max_steps) + ") scheduling steps";
+                    std::to_string(limits_.max_steps) + ") steps (facade operations)";
   for (const auto& t : threads_) {
     if (t->state == run_state::finished) continue;
     out += "\n    " + thread_name(t->id) + " last at " + t->pending_what + ", " +
@@ -984,7 +984,8 @@ std::string execution::livelock_message() const {
 std::string execution::nondeterminism_message(const std::string& what) const {
   return "nondeterministic test: " + what +
          ". The body must depend only on weft-controlled operations (facade, "
-         "weft::model::choose); a replay token only fits the program that produced it";
+         "weft::model::choose); a replay token only fits the program that produced it, run "
+         "with the same schedule_var_accesses and spurious_wakeups options";
 }
 
 std::string execution::format_trace() const {

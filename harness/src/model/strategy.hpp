@@ -33,7 +33,7 @@ struct thread_choice {
   std::span<const std::uint32_t> candidates;  // runnable thread ids, ascending
   std::span<const op_key> ops;                // each candidate's next operation
   int current;         // the thread that ran last, if it is a candidate; else -1
-  std::uint64_t step;  // scheduling steps so far in this execution
+  std::uint64_t step;  // steps (facade operations) so far in this execution
 };
 
 enum class value_kind : std::uint8_t {
