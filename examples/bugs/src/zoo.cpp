@@ -149,6 +149,7 @@ const std::array<bug, 27> zoo{{
         .fixed_budget = 2'000,
         .coverage = coverage::sampled,
         .nightly = true,
+        .found_with_sync_points_only = false,
     },
     {
         .name = "job_queue_exception",
