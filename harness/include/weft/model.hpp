@@ -52,8 +52,9 @@ struct options {
   double max_seconds = 0;          // wall-clock budget for the search; 0 = none
   bool spurious_wakeups = true;    // condition variables may wake spuriously
   // weft::var reads and writes are scheduling points. false: only synchronisation is (as in
-  // loom, shuttle and Relacy): fewer, shorter schedules, and races on vars are still
-  // detected — but a thread spinning on a var is then reported as a livelock, not as a race.
+  // loom, shuttle and Relacy): a smaller space, races on vars still detected; but a spin
+  // on a var can end as a livelock rather than a race, PCT samples some shapes worse, and
+  // a replay token fits only the setting that found it (docs/model-checking.md).
   bool schedule_var_accesses = true;
   std::size_t stack_size = std::size_t{256} * 1024;  // per logical thread, plus a guard page
   bool full_trace = false;                           // report every step instead of the last ones
