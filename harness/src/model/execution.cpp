@@ -57,7 +57,11 @@ std::string exception_text(std::exception_ptr e) {
 execution::execution(stack_pool& stacks, const execution_limits& limits)
     : stacks_(stacks), limits_(limits) {}
 
-execution::~execution() = default;
+execution::~execution() {
+  for (const auto& t : threads()) {
+    if (t->has_stack) stacks_.release(t->stk);
+  }
+}
 
 execution* execution::current() noexcept {
   return tls_execution;
@@ -76,10 +80,7 @@ execution_result execution::run(const std::function<void()>& body, strategy& str
   if (epoch_ == 0) epoch_ = next_epoch.fetch_add(1, std::memory_order_relaxed);
   strategy_ = &strat;
   wants_ops_ = strat.wants_pending_ops();
-  for (auto& t : threads_) {
-    spare_threads_.push_back(std::move(t));
-  }
-  threads_.clear();
+  thread_count_ = 0;
   live_.clear();
   object_count_ = 0;
   if (!names_.empty()) names_.clear();  // clear() zeroes every bucket even when empty
@@ -96,15 +97,11 @@ execution_result execution::run(const std::function<void()>& body, strategy& str
   sched_.steps = 0;
   sched_.hash = 0;
 
-  auto main = new_thread_rec();
-  main->id = 0;
-  main->main_body = &body;
-  main->stk = stacks_.acquire();
-  main->has_stack = true;
-  main->clock.set(0, 1);
-  main->pending = op_key{start_key_base, true};
-  main->fib.prepare(main->stk, &execution::fiber_main, main.get());
-  add_thread(std::move(main));
+  thread_rec& main = add_thread();
+  main.main_body = &body;
+  main.clock.set(0, 1);
+  main.pending = op_key{start_key_base, true};
+  main.fib.prepare(main.stk, &execution::fiber_main, &main);
   strategy_->thread_created(0);
   current_ = 0;
 
@@ -116,15 +113,12 @@ execution_result execution::run(const std::function<void()>& body, strategy& str
     tls_execution = saved;
   }
 
-  for (auto& t : threads_) {
-    if (!t->has_stack) continue;
-    if (t->state == run_state::finished) {
-      stacks_.release(t->stk);
-    } else {
-      // Stuck in a wound-down execution: never resumed, never unwound. Its stack may still
-      // hold the only references to some objects, so it is kept, not reused.
-      stacks_.quarantine(t->stk);
-    }
+  for (const auto& t : threads()) {
+    // A finished thread's record keeps its stack for the next execution. One stuck in a
+    // wound-down execution was never resumed, never unwound: its stack may still hold the
+    // only references to some objects, so it is kept out of use for good.
+    if (t->state == run_state::finished) continue;
+    stacks_.quarantine(t->stk);
     t->has_stack = false;
   }
   strategy_->end_execution(steps_);
@@ -145,21 +139,24 @@ execution_result execution::run(const std::function<void()>& body, strategy& str
   return result;
 }
 
-std::unique_ptr<execution::thread_rec> execution::new_thread_rec() {
-  if (spare_threads_.empty()) return std::make_unique<thread_rec>();
-  std::unique_ptr<thread_rec> t = std::move(spare_threads_.back());
-  spare_threads_.pop_back();
-  t->reset();
-  return t;
-}
-
-void execution::add_thread(std::unique_ptr<thread_rec> t) {
-  live_.push_back(t.get());
-  threads_.push_back(std::move(t));
-  if (candidates_.size() < threads_.size()) {
+execution::thread_rec& execution::add_thread() {
+  const std::uint32_t id = thread_count_;
+  if (id == threads_.size()) {
+    threads_.push_back(std::make_unique<thread_rec>());
     candidates_.resize(threads_.size());
     candidate_ops_.resize(threads_.size());
+  } else {
+    threads_[id]->reset();
   }
+  thread_rec& t = *threads_[id];
+  t.id = id;
+  if (!t.has_stack) {
+    t.stk = stacks_.acquire();
+    t.has_stack = true;
+  }
+  live_.push_back(&t);
+  ++thread_count_;
+  return t;
 }
 
 void execution::fiber_main(fiber* /*self*/, void* arg) {
@@ -199,7 +196,7 @@ void execution::finish_thread(thread_rec& t) {
     record("thread.exit", trace_event::no_object, t.pending_loc);
     if (t.id == 0) {
       // The body returned: every thread it started must have been joined or detached.
-      for (const auto& other : threads_) {
+      for (const auto& other : threads()) {
         if (other->id != 0 && other->state != run_state::finished && !other->detached &&
             !other->joined) {
           fail(failure::leaked_thread,
@@ -252,7 +249,7 @@ void execution::finish_thread(thread_rec& t) {
 bool execution::advance_time() {
   bool found = false;
   std::int64_t earliest = 0;
-  for (const auto& t : threads_) {
+  for (const auto& t : threads()) {
     if (t->state == run_state::waiting && t->has_deadline && !t->timed_out && !t->notified) {
       if (!found || t->deadline < earliest) earliest = t->deadline;
       found = true;
@@ -260,7 +257,7 @@ bool execution::advance_time() {
   }
   if (!found) return false;
   now_ = std::max(now_, earliest);
-  for (auto& t : threads_) {
+  for (const auto& t : threads()) {
     if (t->state == run_state::waiting && t->has_deadline && !t->notified && t->deadline <= now_) {
       t->timed_out = true;
     }
@@ -769,7 +766,7 @@ void execution::cv_notify(object_slot& cv, std::condition_variable& native, bool
   const std::uint32_t ci = resolve(cv, &native, obj_kind::condvar);
   schedule(all ? "cv.notify_all" : "cv.notify_one", op_key{ci, false}, loc);
   waiters_.clear();
-  for (auto& t : threads_) {
+  for (const auto& t : threads()) {
     if (t->state == run_state::waiting && t->waiting == wait_kind::cv && t->wait_object == ci &&
         !t->notified && !t->timed_out) {
       waiters_.push_back(t.get());
@@ -799,20 +796,16 @@ void execution::thread_spawn(weft::detail::thread_state& state,
   // runnable before this step), so the step commutes with everything else.
   schedule("thread.spawn", op_key{start_key_base - 1 - current_, false}, loc);
   thread_rec& parent = cur();
-  auto rec = new_thread_rec();
-  const auto id = static_cast<std::uint32_t>(threads_.size());
-  rec->id = id;
-  rec->body = std::move(body);
-  rec->clock = parent.clock;
-  rec->clock.set(id, 1);
-  rec->spawn_loc = loc;
-  rec->pending = op_key{start_key_base + id, true};
-  rec->pending_loc = loc;
-  rec->stk = stacks_.acquire();
-  rec->has_stack = true;
-  rec->fib.prepare(rec->stk, &execution::fiber_main, rec.get());
+  thread_rec& rec = add_thread();
+  const std::uint32_t id = rec.id;
+  rec.body = std::move(body);
+  rec.clock = parent.clock;
+  rec.clock.set(id, 1);
+  rec.spawn_loc = loc;
+  rec.pending = op_key{start_key_base + id, true};
+  rec.pending_loc = loc;
+  rec.fib.prepare(rec.stk, &execution::fiber_main, &rec);
   parent.clock.tick(parent.id);
-  add_thread(std::move(rec));
   strategy_->thread_created(id);
   state.id = id;
   state.epoch = epoch_;
@@ -822,7 +815,7 @@ void execution::thread_spawn(weft::detail::thread_state& state,
 
 void execution::thread_join(weft::detail::thread_state& state, source_loc loc) {
   thread_rec& t = cur();
-  if (state.epoch != epoch_ || state.id >= threads_.size()) {
+  if (state.epoch != epoch_ || state.id >= thread_count_) {
     throw std::logic_error("weft::thread::join: the thread belongs to another model execution");
   }
   if (state.id == t.id) {
@@ -843,7 +836,7 @@ void execution::thread_join(weft::detail::thread_state& state, source_loc loc) {
 }
 
 void execution::thread_detach(weft::detail::thread_state& state, source_loc loc) {
-  if (state.epoch != epoch_ || state.id >= threads_.size()) {
+  if (state.epoch != epoch_ || state.id >= thread_count_) {
     throw std::logic_error("weft::thread::detach: the thread belongs to another model execution");
   }
   threads_[state.id]->detached = true;
@@ -851,7 +844,7 @@ void execution::thread_detach(weft::detail::thread_state& state, source_loc loc)
 }
 
 void execution::thread_abandoned(weft::detail::thread_state& state, source_loc /*loc*/) {
-  if (state.epoch != epoch_ || state.id >= threads_.size()) return;
+  if (state.epoch != epoch_ || state.id >= thread_count_) return;
   thread_rec& t = *threads_[state.id];
   // It can no longer be joined; treat it as detached so the end-of-body check does not
   // report it a second time.
@@ -963,7 +956,7 @@ std::string execution::describe_wait(const thread_rec& t) {
 
 std::string execution::deadlock_message() {
   std::string out = "deadlock: no thread can run and no timer is pending";
-  for (const auto& t : threads_) {
+  for (const auto& t : threads()) {
     if (t->state == run_state::finished) continue;
     out += "\n    " + describe_wait(*t);
   }
@@ -973,7 +966,7 @@ std::string execution::deadlock_message() {
 std::string execution::livelock_message() const {
   std::string out = "livelock: the execution exceeded max_steps (" +
                     std::to_string(limits_.max_steps) + ") steps (facade operations)";
-  for (const auto& t : threads_) {
+  for (const auto& t : threads()) {
     if (t->state == run_state::finished) continue;
     out += "\n    " + thread_name(t->id) + " last at " + t->pending_what + ", " +
            short_location(t->pending_loc);
@@ -995,7 +988,7 @@ std::string execution::format_trace() const {
     first = trace_.size() - short_trace_steps;
   }
   // Last user-code location of each thread, carried forward through the whole trace.
-  std::vector<source_loc> last_user(threads_.size());
+  std::vector<source_loc> last_user(thread_count_);
   for (std::size_t i = 0; i < trace_.size(); ++i) {
     const trace_event& e = trace_[i];
     const bool user = is_user_file(e.loc.file);

@@ -33,6 +33,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -166,10 +167,9 @@ class execution final : public weft::detail::runtime {
     source_loc pending_loc;
     source_loc spawn_loc;
 
-    // Makes a pooled record new again; keeps the fiber and the clocks' capacity.
+    // Makes a pooled record new again; keeps the fiber, the stack and the clocks' capacity.
     void reset() {
       id = 0;
-      has_stack = false;
       body.reset();
       main_body = nullptr;
       state = run_state::runnable;
@@ -257,9 +257,13 @@ class execution final : public weft::detail::runtime {
   // position `trace_end` (approximate = true).
   source_loc user_location(std::uint32_t thread, std::size_t trace_end, source_loc loc,
                            bool& approximate) const;
-  std::unique_ptr<thread_rec> new_thread_rec();
-  // Makes `t` the newest thread of the execution (and live).
-  void add_thread(std::unique_ptr<thread_rec> t);
+  // The threads of this execution, in id order.
+  std::span<const std::unique_ptr<thread_rec>> threads() const {
+    return {threads_.data(), thread_count_};
+  }
+  // A new thread of the execution (the next id, live, with a stack): thread i of every
+  // execution reuses record i, so a thread costs no allocation once a test has run.
+  thread_rec& add_thread();
   std::string describe_object(std::uint32_t index) const;
   std::string describe_wait(const thread_rec& t);
   std::string format_trace() const;
@@ -273,7 +277,11 @@ class execution final : public weft::detail::runtime {
   strategy* strategy_ = nullptr;
   std::uint32_t epoch_ = 0;
   fiber os_fiber_;
+  // Thread records, kept across executions: the first thread_count_ are this execution's
+  // threads (index = id); the rest are spare. A record keeps its fiber stack while its
+  // thread finishes normally (released in ~execution), so reusing it needs no pool trip.
   std::vector<std::unique_ptr<thread_rec>> threads_;
+  std::uint32_t thread_count_ = 0;
   // The unfinished threads, in id order: what pick_next() scans (finished threads never
   // run again, and a long test accumulates many).
   std::vector<thread_rec*> live_;
@@ -299,7 +307,6 @@ class execution final : public weft::detail::runtime {
   std::size_t candidate_count_ = 0;
   bool wants_ops_ = false;
   bool tracing_ = false;
-  std::vector<std::unique_ptr<thread_rec>> spare_threads_;
   std::vector<thread_rec*> waiters_;  // scratch for cv_notify
 };
 
