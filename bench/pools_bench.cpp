@@ -20,7 +20,9 @@
 //       fifo_handoff (the same, fair: returned resources go to the longest waiter, as in
 //       weft). The peers live in pools_peers.hpp.
 //   semaphore/<impl>/<threads>   acquire(1) + release(1) on 2 permits; weft
-//       (weighted_semaphore) or std (std::counting_semaphore).
+//       (weighted_semaphore, FIFO), fifo (pools_peers.hpp's fifo_semaphore: the same rule
+//       with a mutex and a condition variable per waiter) or std (std::counting_semaphore:
+//       not fair, a release lets whoever comes first take the permit).
 //   limiter_allow/<impl>/<threads>   allow() on a bucket that always has a token (1 ns
 //       interval, large burst): the full path, clock read included; weft (rate_limiter)
 //       or naive (std::mutex + steady_clock + a double, x/time/rate's shape).
@@ -59,6 +61,7 @@
 namespace {
 
 using pools_bench::fifo_handoff_pool;
+using pools_bench::fifo_semaphore;
 using pools_bench::mutex_cv_pool;
 using pools_bench::mutex_deque_pool;
 using pools_bench::naive_limiter;
@@ -257,6 +260,16 @@ void semaphore_std(benchmark::State& state) {
   if (state.thread_index() == 0) delete std::exchange(sem, nullptr);
 }
 
+void semaphore_fifo(benchmark::State& state) {
+  static fifo_semaphore* sem = nullptr;
+  if (state.thread_index() == 0) sem = new fifo_semaphore(2);
+  for (auto _ : state) {
+    sem->acquire(1);
+    sem->release(1);
+  }
+  if (state.thread_index() == 0) delete std::exchange(sem, nullptr);
+}
+
 // ---- rate limiters -----------------------------------------------------------------------
 
 void limiter_allow_weft(benchmark::State& state) {
@@ -326,6 +339,7 @@ void register_all() {
   threads(benchmark::RegisterBenchmark("resource_pool/mutex_deque", resource_pool_mutex_deque));
   threads(benchmark::RegisterBenchmark("resource_pool/fifo_handoff", resource_pool_fifo_handoff));
   threads(benchmark::RegisterBenchmark(("semaphore/weft" + f).c_str(), semaphore_weft));
+  threads(benchmark::RegisterBenchmark("semaphore/fifo", semaphore_fifo));
   threads(benchmark::RegisterBenchmark("semaphore/std", semaphore_std));
   threads(benchmark::RegisterBenchmark(("limiter_allow/weft" + f).c_str(), limiter_allow_weft));
   threads(benchmark::RegisterBenchmark("limiter_allow/naive", limiter_allow_naive));

@@ -9,6 +9,10 @@
 //                      free resources; a returned resource goes to whoever locks first
 //   fifo_handoff_pool  the same, fair: a returned resource is handed to the longest
 //                      waiter (each waits on its own condition variable), as weft does
+//   fifo_semaphore     a weighted semaphore served first come, first served (the rule of
+//                      weft::weighted_semaphore and Go's x/sync/semaphore): std::mutex +
+//                      a deque of waiters, each on its own condition variable; a release
+//                      hands permits to the waiters at the head while their requests fit
 //   naive_limiter      a token bucket as x/time/rate is shaped: mutex, steady_clock, double
 #pragma once
 
@@ -157,6 +161,45 @@ class fifo_handoff_pool {
   std::deque<resource*> free_;
   std::deque<waiter*> waiters_;
   std::vector<std::unique_ptr<resource>> owned_;
+};
+
+// FIFO, weighted: while anyone waits, acquirers queue behind them; a release grants the
+// head's request (and the next ones') as soon as it fits and wakes exactly those waiters.
+class fifo_semaphore {
+ public:
+  explicit fifo_semaphore(std::int64_t size) : free_(size) {}
+  void acquire(std::int64_t n) {
+    std::unique_lock<std::mutex> lk(m_);
+    if (waiters_.empty() && free_ >= n) {
+      free_ -= n;
+      return;
+    }
+    waiter w;
+    w.n = n;
+    waiters_.push_back(&w);
+    w.cv.wait(lk, [&] { return w.granted; });
+  }
+  void release(std::int64_t n) {
+    std::lock_guard<std::mutex> g(m_);
+    free_ += n;
+    while (!waiters_.empty() && waiters_.front()->n <= free_) {
+      waiter* w = waiters_.front();
+      waiters_.pop_front();
+      free_ -= w->n;
+      w->granted = true;
+      w->cv.notify_one();  // under the lock: w lives in the waiter's frame
+    }
+  }
+
+ private:
+  struct waiter {
+    std::int64_t n = 0;
+    bool granted = false;
+    std::condition_variable cv;
+  };
+  std::mutex m_;
+  std::int64_t free_;
+  std::deque<waiter*> waiters_;
 };
 
 class naive_limiter {

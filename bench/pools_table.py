@@ -84,11 +84,12 @@ def main():
               f"| {ratio(nat, mcv, False)} |")
 
     def per_op_table(title, kind, peers):
-        """peers: [(implementation name, column label)]; the first is the one compared."""
+        """peers: [(implementation name, column label)]; weft native is compared with each."""
         print(f"\n{title}\n")
         labels = " | ".join(label for _, label in peers)
-        print(f"| threads | weft native | weft instrumented | {labels} | weft native vs {peers[0][1]} |")
-        print("|---|---|---|" + "---|" * len(peers) + "---|")
+        versus = " | ".join(f"weft native vs {label}" for _, label in peers)
+        print(f"| threads | weft native | weft instrumented | {labels} | {versus} |")
+        print("|---|---|---|" + "---|" * (2 * len(peers)))
         for t in (1, 2, 4):
             def n(prefix):
                 b = find(med, prefix, f"/threads:{t}")
@@ -97,14 +98,16 @@ def main():
             ins = n(f"{kind}/weft/instrumented")
             vals = [n(f"{kind}/{impl}") for impl, _ in peers]
             cells = " | ".join(fmt(v, 1) for v in vals)
-            print(f"| {t} | {fmt(nat, 1)} | {fmt(ins, 1)} | {cells} | {ratio(nat, vals[0], False)} |")
+            ratios = " | ".join(ratio(nat, v, False) for v in vals)
+            print(f"| {t} | {fmt(nat, 1)} | {fmt(ins, 1)} | {cells} | {ratios} |")
 
     per_op_table("Resource pool, ns per acquire + release (pool of 2; wall time per operation "
                  "per thread; lower is better)", "resource_pool",
                  [("mutex_deque", "mutex + deque (barging)"),
                   ("fifo_handoff", "mutex + deque, FIFO hand-off")])
     per_op_table("Weighted semaphore, ns per acquire(1) + release(1) (2 permits)", "semaphore",
-                 [("std", "std::counting_semaphore")])
+                 [("std", "std::counting_semaphore (barging)"),
+                  ("fifo", "mutex + FIFO waiters")])
     per_op_table("Rate limiter, ns per allow() (a token always available)", "limiter_allow",
                  [("naive", "mutex + double bucket")])
 

@@ -102,6 +102,9 @@ class grant_queue {
 template <class Owner, class Request>
 class grant_case {
  public:
+  // A grant waits for a holder to give back what it took (parker.hpp).
+  static constexpr spin_policy spin = spin_policy::pause_only;
+
   grant_case(Owner& owner, Request& request) noexcept : owner_(owner), request_(request) {}
   grant_case(const grant_case&) = delete;
   grant_case& operator=(const grant_case&) = delete;

@@ -113,6 +113,20 @@ class on_unwind {
   F f_;
 };
 
+// How a blocked operation spins before it sleeps (real threads only; see kSpinPolls).
+enum class spin_policy : std::uint8_t {
+  // Pauses, then yields: the counterpart that completes the operation is usually running
+  // right now on another core, or waiting for this one (a channel's partner thread).
+  pause_and_yield,
+  // Pauses only: the operation waits for a holder to give something back (semaphore
+  // permits, pooled resources, room in a queue), which takes as long as the holder's
+  // work. With more waiters than cores, a yield would hand the CPU to another waiter
+  // rather than to a holder: 4 threads on a 2-permit semaphore or a 2-resource pool,
+  // on 2 CPUs, took 0.9–1.8 µs per acquire + release with the yield phase and 30–110 ns
+  // without it (docs/benchmarks.md section 9).
+  pause_only,
+};
+
 class parker {
  public:
   parker() = default;
@@ -122,7 +136,8 @@ class parker {
   // Blocks until unpark() (returns true) or until *deadline passes (returns false).
   // A null deadline waits without a timeout. After a false return the owner may call
   // park() again, e.g. to wait for an unpark() it knows is coming.
-  bool park(const weft::clock::time_point* deadline) {
+  bool park(const weft::clock::time_point* deadline,
+            spin_policy spin = spin_policy::pause_and_yield) {
     if (state_.load(std::memory_order_acquire) == kEmpty && spin_allowed()) {
       // Wait for the unpark without sleeping, in two phases (see kSpinPolls):
       // poll the state word after every pause, then after every yield. Only unpark()
@@ -133,7 +148,8 @@ class parker {
         }
         cpu_relax();
       }
-      for (unsigned i = 0; i < kYieldPolls; ++i) {
+      const unsigned yield_polls = spin == spin_policy::pause_and_yield ? kYieldPolls : 0;
+      for (unsigned i = 0; i < yield_polls; ++i) {
         if (state_.load(std::memory_order_acquire) == kNotified) {
           return true;
         }
@@ -181,7 +197,7 @@ class parker {
   // the time per message of capacity-0/1 channels while other processes load the
   // machine, and stays within ±15 % when they do not (capacity 0 a little faster,
   // capacity 1 a little slower: a longer pause phase suits a quiet machine, a shorter
-  // one a loaded machine).
+  // one a loaded machine). spin_policy::pause_only skips the yield phase.
   static constexpr unsigned kSpinPolls = 32;
   static constexpr unsigned kYieldPolls = 16;
 

@@ -31,6 +31,7 @@
 #include <utility>
 
 #include "weft/detail/deadline.hpp"
+#include "weft/detail/parker.hpp"
 #include "weft/detail/select_cases.hpp"
 #include "weft/detail/wait_queue.hpp"
 #include "weft/sync.hpp"
@@ -101,10 +102,24 @@ std::size_t default_index() {
   return found;
 }
 
+// A case type may declare `static constexpr spin_policy spin`; a select waits with
+// pause_only if any of its cases asks for it (a grant request beside a context or timeout).
+template <class Case>
+constexpr spin_policy case_spin() {
+  if constexpr (requires { Case::spin; }) {
+    return Case::spin;
+  } else {
+    return spin_policy::pause_and_yield;
+  }
+}
+
 template <class... Cases>
 std::size_t run_select(Cases&... cs) {
   constexpr std::size_t kCases = sizeof...(Cases);
   constexpr std::size_t kDefaults = (std::size_t{is_default_case<Cases>} + ... + 0);
+  constexpr spin_policy kSpin = ((case_spin<Cases>() == spin_policy::pause_only) || ...)
+                                    ? spin_policy::pause_only
+                                    : spin_policy::pause_and_yield;
   static_assert(kDefaults <= 1, "weft::select: at most one otherwise(...) case");
 
   lock_set<kCases> locks;
@@ -187,7 +202,7 @@ std::size_t run_select(Cases&... cs) {
           w.park.park(nullptr);  // claimed: its unpark is on the way
         }
       });
-      claimed = w.park.park(timed ? &deadline : nullptr);
+      claimed = w.park.park(timed ? &deadline : nullptr, kSpin);
     }
     if (!claimed) {
       if (w.try_abort()) {
