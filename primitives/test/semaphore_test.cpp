@@ -23,6 +23,14 @@ using weft::test::eventually;
 
 using weft::scenarios::on_virtual_time;
 
+// A blocked acquirer spins without yielding before it sleeps, unlike a channel operation:
+// with more waiters than cores a yield hands the CPU to another waiter, not to a holder
+// (detail/parker.hpp's spin_policy; measured in docs/benchmarks.md section 9).
+static_assert(weft::detail::case_spin<weft::detail::grant_case<weft::weighted_semaphore, int>>() ==
+              weft::detail::spin_policy::pause_only);
+static_assert(weft::detail::case_spin<weft::detail::timeout_case<weft::detail::no_handler>>() ==
+              weft::detail::spin_policy::pause_and_yield);
+
 TEST(WeightedSemaphore, AcquireAndReleaseCountPermits) {
   weft::weighted_semaphore s(5);
   EXPECT_EQ(s.size(), 5);
