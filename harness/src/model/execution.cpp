@@ -58,7 +58,9 @@ execution::execution(stack_pool& stacks, const execution_limits& limits)
     : stacks_(stacks), limits_(limits) {}
 
 execution::~execution() {
-  for (const auto& t : threads()) {
+  // Every record, not only the last execution's threads(): records of threads that only
+  // earlier executions started keep their stacks too.
+  for (const auto& t : threads_) {
     if (t->has_stack) stacks_.release(t->stk);
   }
 }
