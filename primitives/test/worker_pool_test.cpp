@@ -388,6 +388,44 @@ TEST(WorkerPool, DestructionJoinsEveryWorkerUnderTheModelChecker) {
   });
 }
 
+// Workers hand the tasks they ran to the next submitter, which frees them (task_handle.hpp,
+// retired_chain); a pool nobody submits to must not keep them.
+TEST(WorkerPool, ResultsOfDiscardedHandlesAreDestroyedOnceThePoolIsIdle) {
+  static std::atomic<int> live{0};
+  struct counted {
+    counted() { ++live; }
+    counted(const counted&) { ++live; }
+    counted(counted&&) noexcept { ++live; }
+    counted& operator=(const counted&) = default;
+    counted& operator=(counted&&) noexcept = default;
+    ~counted() { --live; }
+  };
+  weft::worker_pool pool(1);
+  gate g;
+  (void)pool.submit(g.waiter());  // the 100 run back to back, no submit in between
+  for (int i = 0; i < 100; ++i) {
+    (void)pool.submit([] { return counted{}; });
+  }
+  g.open();
+  ASSERT_TRUE(eventually([&] {
+    const auto s = pool.stats();
+    return s.completed == 101 && s.idle_workers == 1;
+  }));
+  EXPECT_EQ(live.load(), 0);  // an idle worker holds no finished task
+}
+
+// A chain of any length is dropped without recursing once per task (which would overflow
+// the stack long before 300,000 tasks).
+TEST(TaskHandle, RetiredChainDropsLongChainsIteratively) {
+  weft::detail::retired_chain chain;
+  for (int i = 0; i < 300000; ++i) {
+    chain.push(weft::detail::make_task(weft::context(), [] {}));
+  }
+  EXPECT_EQ(chain.size(), 300000u);
+  chain.clear();
+  EXPECT_TRUE(chain.empty());
+}
+
 TEST(TaskHandle, WaitForTimesOutOnVirtualTime) {
   on_virtual_time([] {
     weft::worker_pool pool(1);

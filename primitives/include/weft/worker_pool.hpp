@@ -43,6 +43,11 @@
 // Called from one of the pool's own tasks, shutdown() and shutdown_now() do not wait (a
 // worker cannot join itself); destroying the pool from its own task is a fatal error.
 //
+// Lifetimes: what a task captured is destroyed by its worker as soon as it has run. Its
+// state (with the result, if the handle is gone) is freed by whoever drops the last
+// reference: the handle's owner, or — handle gone — the next submit() on any thread, or
+// the worker once the queue is empty; a pool keeps at most 256 such finished tasks.
+//
 // Errors never kill a worker: a task's exception goes to its handle. Bulkheads: give each
 // dependency its own small pool (name() shows in stats and model traces) so one slow
 // dependency fills its own queue, not everyone's.
@@ -334,10 +339,12 @@ class worker_pool {
     std::shared_ptr<detail::task_base> victim;
     std::shared_ptr<detail::task_base> run_here;
     std::shared_ptr<detail::task_base> blocked;
+    detail::retired_chain retired;  // the tasks workers ran, freed here outside m_
     std::size_t spawn = 0;
     {
       detail::lock_spinning(m_);
       std::lock_guard<weft::mutex> g(m_, std::adopt_lock);
+      retired = std::move(retired_);
       if (state_.load() != run_state::running) {
         ++counters_.rejected;
         return admit::shut_down;
@@ -361,6 +368,7 @@ class worker_pool {
         blocked = std::move(task);
       }
     }
+    retired.clear();
     if (victim != nullptr) {
       victim->cancel();
       return admit::queued;
@@ -537,7 +545,8 @@ class worker_pool {
     std::rethrow_exception(failure);
   }
 
-  // One critical section per task in steady state: count the task just run, take the
+  // One critical section per task in steady state: count the task just run, retire the
+  // one before it (its reference goes to the next submitter, see retired_), take the
   // next, admit a blocked submitter; then, outside the lock, publish the previous task's
   // outcome (so the stats have counted it first) and run the next one.
   void worker_main(worker_iter self) {
@@ -551,14 +560,24 @@ class worker_pool {
       queue_.get_mut().pop_front();
       ++active_;
       detail::wake_list wake;
-      dispatch(wake);  // a slot is free: admit the first blocked submitter
+      dispatch(wake);                 // a slot is free: admit the first blocked submitter
+      detail::retired_chain surplus;  // too many retired tasks and no submitter took them
+      if (retired_.size() >= kMaxRetired) {
+        surplus = std::move(retired_);
+      }
       lk.unlock();
       wake.wake_all();
-      publish(ran);
+      surplus.clear();
+      if (ran != nullptr) {
+        ran->publish();
+      }
       const auto outcome = task->run();
-      ran = std::move(task);
       detail::lock_spinning(m_);
       lk = std::unique_lock<weft::mutex>(m_, std::adopt_lock);
+      if (ran != nullptr) {
+        retired_.push(std::move(ran));
+      }
+      ran = std::move(task);
       --active_;
       count_locked(outcome);
     }
@@ -589,9 +608,11 @@ class worker_pool {
       if (!queue_.get().empty()) {
         return true;
       }
-      if (ran != nullptr) {
+      if (ran != nullptr || !retired_.empty()) {
+        detail::retired_chain idle_frees = std::move(retired_);  // nobody submits: free them here
         lk.unlock();
         publish(ran);
+        idle_frees.clear();
         lk.lock();
         continue;
       }
@@ -695,6 +716,11 @@ class worker_pool {
   // except transiently after resize() or while a pool of min 0 grows.
   std::size_t min_ = 0, max_ = 1;
   std::size_t workers_ = 0, installing_ = 0, idle_ = 0, active_ = 0, peak_ = 0;
+  // Tasks run and published, whose references the next submitter drops (retired_chain:
+  // freed on the allocating thread). At most kMaxRetired; a worker that finds the queue
+  // empty drops them itself, so an idle pool holds none.
+  static constexpr std::size_t kMaxRetired = 256;
+  detail::retired_chain retired_;   // [m_]
   std::list<worker> workers_list_;  // [m_]; a worker's node is stable while it runs
   std::uint64_t next_id_ = 0;       // [m_]
   worker_pool_stats counters_;      // the monotonic counters                     [m_]
