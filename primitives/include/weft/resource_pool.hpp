@@ -47,7 +47,6 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <exception>
 #include <functional>
 #include <memory>
@@ -227,7 +226,7 @@ class resource_pool {
     }
 
     void close() {
-      std::deque<std::unique_ptr<item>> doomed;
+      std::vector<std::unique_ptr<item>> doomed;
       detail::wake_list wake;
       {
         std::lock_guard<weft::mutex> g(m_);
@@ -243,7 +242,7 @@ class resource_pool {
     }
 
     void maintain() {
-      std::deque<std::unique_ptr<item>> doomed;
+      std::vector<std::unique_ptr<item>> doomed;
       {
         std::lock_guard<weft::mutex> g(m_);
         const time_point now = weft::clock::now();
@@ -456,10 +455,7 @@ class resource_pool {
     }
 
     // Whether resources expire at all (else the clock is never read for them).
-    bool timed() const noexcept {
-      return opts.idle_timeout > weft::clock::duration::zero() ||
-             opts.max_lifetime > weft::clock::duration::zero();
-    }
+    bool timed() const noexcept { return timed_; }
 
     bool too_old(const item& it, time_point now) const {
       return opts.max_lifetime > weft::clock::duration::zero() &&
@@ -519,7 +515,7 @@ class resource_pool {
     }
 
     // Destroys idle resources (taken out of idle_), then frees their slots.
-    void destroy_all(std::deque<std::unique_ptr<item>>& doomed) noexcept {
+    void destroy_all(std::vector<std::unique_ptr<item>>& doomed) noexcept {
       if (doomed.empty()) {
         return;
       }
@@ -546,9 +542,12 @@ class resource_pool {
     const factory_fn factory_;
     const destroyer_fn destroyer_;
     const validator_fn validator_;
+    const bool timed_ =
+        opts.idle_timeout > weft::clock::duration::zero() || opts.max_lifetime
+                                                                 > weft::clock::duration::zero();
 
     mutable weft::mutex m_;
-    weft::var<std::deque<std::unique_ptr<item>>> idle_;  // oldest return first      [m_]
+    weft::var<std::vector<std::unique_ptr<item>>> idle_;  // oldest return first      [m_]
     detail::grant_queue waiters_;  // blocked acquirers, FIFO                        [m_]
     // total_ = idle + in_use_ (minus those already counted out) + creating_: the slots
     // taken, never above max_size. in_use_ counts resources lent out, being validated or

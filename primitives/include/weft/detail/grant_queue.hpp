@@ -73,10 +73,10 @@ class grant_queue {
   // The first node that can still be claimed (nullptr: none). Drops dead nodes — their
   // owners timed out or were cancelled and will unlink them anyway — from the front.
   wait_node* front() noexcept {
-    while (head_ != nullptr && !head_->owner->live()) {
-      unlink(head_);
+    if (head_ == nullptr) [[likely]] {
+      return nullptr;  // the uncontended path: inlined, one test
     }
-    return head_;
+    return first_live();
   }
 
   bool has_live() noexcept { return front() != nullptr; }
@@ -93,6 +93,13 @@ class grant_queue {
   std::size_t count_live() const { return q_.count_live(); }
 
  private:
+  [[gnu::noinline]] wait_node* first_live() noexcept {
+    while (head_ != nullptr && !head_->owner->live()) {
+      unlink(head_);
+    }
+    return head_;
+  }
+
   wait_queue q_;
   wait_node* head_ = nullptr;  // first linked node (live or not); null iff q_ is empty
 };
