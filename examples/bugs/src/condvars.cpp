@@ -139,6 +139,10 @@ void bounded_buffer(bool fixed) {
 // Interleaving: W1 and W2 wait; main releases (0->1, notifies W1) and releases again
 // (1->2, no notify); W1 takes a permit; W2 sleeps on with count 1.
 // Fix: notify on every release.
+// The same shape shipped in std::counting_semaphore: libc++ (llvm-project#46357) and
+// libstdc++ (GCC bugs 98033, 104928, still in GCC 12) skip the wake-up when the count
+// was already positive. libstdc++ 12's hung weft's semaphore benchmark peer
+// (bench/pools_bench.cpp).
 class semaphore {
  public:
   explicit semaphore(bool fixed) : fixed_(fixed) {}
