@@ -265,7 +265,8 @@ void semaphore_std(benchmark::State& state) {
     }
     sem->release();
   }
-  state.counters["timed_out_waits"] = benchmark::Counter(timed_out, benchmark::Counter::kAvgThreads);
+  state.counters["timed_out_waits"] =
+      benchmark::Counter(timed_out, benchmark::Counter::kAvgThreads);
   if (state.thread_index() == 0) delete std::exchange(sem, nullptr);
 }
 
