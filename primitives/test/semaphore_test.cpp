@@ -31,6 +31,11 @@ static_assert(weft::detail::case_spin<weft::detail::grant_case<weft::weighted_se
 static_assert(weft::detail::case_spin<weft::detail::timeout_case<weft::detail::no_handler>>() ==
               weft::detail::spin_policy::pause_and_yield);
 
+// The CASed word has a cache line of its own (semaphore.hpp; section 9 again): a
+// semaphore is 64-byte aligned and a multiple of 64 bytes long.
+static_assert(alignof(weft::weighted_semaphore) >= 64 &&
+              sizeof(weft::weighted_semaphore) % 64 == 0);
+
 TEST(WeightedSemaphore, AcquireAndReleaseCountPermits) {
   weft::weighted_semaphore s(5);
   EXPECT_EQ(s.size(), 5);

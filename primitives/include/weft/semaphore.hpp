@@ -133,7 +133,11 @@ class weighted_semaphore {
 
   // Lock-free acquire: only while nobody waits (FIFO: no barging past a waiter).
   bool take_fast(std::int64_t n) {
-    std::int64_t s = state_.load(std::memory_order_acquire);
+    // The first CAS guesses the word (all free, nobody waiting) instead of loading it: a
+    // load would fetch the cache line shared and the CAS then fetch it again exclusive;
+    // a wrong guess costs one failed CAS, which returns the word. Checks run on the
+    // value the CAS compares against, so a guess is never acted on unless it was right.
+    std::int64_t s = size_ * kUnit;
     while ((s & kWaiters) == 0 && free_in(s) >= n) {
       if (state_.compare_exchange_weak(s, s - n * kUnit, std::memory_order_acq_rel,
                                        std::memory_order_acquire)) {
@@ -145,7 +149,8 @@ class weighted_semaphore {
 
   // Lock-free release while nobody waits; false: there are waiters to serve (take m_).
   bool give_fast(std::int64_t n) {
-    std::int64_t s = state_.load(std::memory_order_acquire);
+    // Guess as in take_fast: nobody else holds a permit (n > size_ cannot be valid).
+    std::int64_t s = n <= size_ ? (size_ - n) * kUnit : state_.load(std::memory_order_acquire);
     while ((s & kWaiters) == 0) {
       check_release(s, n);
       if (state_.compare_exchange_weak(s, s + n * kUnit, std::memory_order_acq_rel,
@@ -243,10 +248,13 @@ class weighted_semaphore {
   }
 
   const std::int64_t size_;
-  // Free permits and the waiters flag (see kWaiters); 0 <= free <= size_.
-  weft::atomic<std::int64_t> state_;
   mutable weft::mutex m_;
   detail::grant_queue waiters_;  // blocked acquirers, oldest first              [m_]
+  // Free permits and the waiters flag (see kWaiters); 0 <= free <= size_. On a cache line
+  // of its own: the fast paths read size_, and sharing the line with the word every
+  // acquire and release CASes made each of those reads a cache miss under contention.
+  // Last and 64-aligned, so the object's own tail padding fills the rest of the line.
+  alignas(64) weft::atomic<std::int64_t> state_;
 };
 
 }  // namespace weft
