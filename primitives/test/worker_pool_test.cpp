@@ -36,6 +36,17 @@ struct gate {
   void open() { p.set_value(); }
 };
 
+// A task result that counts its live instances, to see when a pool frees results.
+std::atomic<int> g_live_results{0};
+struct live_result {
+  live_result() { ++g_live_results; }
+  live_result(const live_result&) { ++g_live_results; }
+  live_result(live_result&&) noexcept { ++g_live_results; }
+  live_result& operator=(const live_result&) = default;
+  live_result& operator=(live_result&&) noexcept = default;
+  ~live_result() { --g_live_results; }
+};
+
 weft::worker_pool_options opts(std::size_t min, std::size_t max, std::size_t capacity,
                                overflow_policy policy) {
   weft::worker_pool_options o;
@@ -391,27 +402,34 @@ TEST(WorkerPool, DestructionJoinsEveryWorkerUnderTheModelChecker) {
 // Workers hand the tasks they ran to the next submitter, which frees them (task_handle.hpp,
 // retired_chain); a pool nobody submits to must not keep them.
 TEST(WorkerPool, ResultsOfDiscardedHandlesAreDestroyedOnceThePoolIsIdle) {
-  static std::atomic<int> live{0};
-  struct counted {
-    counted() { ++live; }
-    counted(const counted&) { ++live; }
-    counted(counted&&) noexcept { ++live; }
-    counted& operator=(const counted&) = default;
-    counted& operator=(counted&&) noexcept = default;
-    ~counted() { --live; }
-  };
   weft::worker_pool pool(1);
   gate g;
   (void)pool.submit(g.waiter());  // the 100 run back to back, no submit in between
   for (int i = 0; i < 100; ++i) {
-    (void)pool.submit([] { return counted{}; });
+    (void)pool.submit([] { return live_result{}; });
   }
   g.open();
   ASSERT_TRUE(eventually([&] {
     const auto s = pool.stats();
     return s.completed == 101 && s.idle_workers == 1;
   }));
-  EXPECT_EQ(live.load(), 0);  // an idle worker holds no finished task
+  EXPECT_EQ(g_live_results.load(), 0);  // an idle worker holds no finished task
+}
+
+// While the worker runs a long backlog with nobody submitting, the tasks it has run do
+// not pile up: it frees them itself beyond 256 (worker_pool.hpp's kMaxRetired).
+TEST(WorkerPool, FinishedTasksDoNotPileUpWhileNobodySubmits) {
+  weft::worker_pool pool(1);
+  gate g;
+  (void)pool.submit(g.waiter());  // the backlog runs with no submit in between
+  for (int i = 0; i < 1000; ++i) {
+    (void)pool.submit([] { return live_result{}; });
+  }
+  // Runs after the 1,000: at most 255 retired tasks and the one just run are alive.
+  auto seen = pool.submit([] { return g_live_results.load(); });
+  g.open();
+  ASSERT_EQ(seen.wait_for(std::chrono::seconds(60)), std::future_status::ready);
+  EXPECT_LE(seen.get(), 256);
 }
 
 // A chain of any length is dropped without recursing once per task (which would overflow

@@ -586,7 +586,11 @@ class worker_pool {
     if (workers_ == 0 && installing_ == 0) {
       exit_cv_.notify_all();
     }
+    // A worker leaving after resize() may have just retired a task while the others
+    // sleep: it frees the list, so a pool that goes idle this way keeps none either.
+    detail::retired_chain leftovers = std::move(retired_);
     lk.unlock();
+    leftovers.clear();
     publish(ran);  // before the thread ends: shutdown() joins it, so it sees this
   }
 
